@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Running the tests"). Prepares what the tests
+# need on a fresh machine, then runs the whole test suite with cargo-nextest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
