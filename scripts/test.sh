@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The project's test command (README: "Running the tests"). Prepares what the tests
-# need on a fresh machine, then runs the whole test suite with cargo-nextest.
+# need on a fresh machine (offline Docker images, local services), then runs the whole
+# test suite with cargo-nextest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cargo build --workspace --all-targets
+if [ -x scripts/images.sh ] && docker info >/dev/null 2>&1; then
+  bash scripts/images.sh
+fi
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else
