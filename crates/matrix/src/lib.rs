@@ -1,2 +1,88 @@
-//! Build matrix expansion, stages, job filtering. (Skeleton: issue 4.)
+//! Build matrix expansion, stages and job filtering, exactly as travis-yml computes them
+//! (`lib/travis/yml/matrix.rb` and `configs/{stages,allow_failures,reorder}.rb`), plus the
+//! build-level filters Travis applies before that (`branches:`, root `if:`), imports, build
+//! facts and job selection. Input is the *normalised* config (the `config` shape of
+//! `corpus/travis/expected/*.json`); output is a [`BuildPlan`] whose job configs have the
+//! shape of the `jobs` there.
+
 pub mod cli;
+pub mod facts;
+pub mod imports;
+mod plan;
+pub mod select;
+mod support;
+
+pub use facts::{BuildFacts, Event, FactArgs};
+pub use imports::{load_build, LoadError, LoadedBuild};
+pub use plan::plan;
+pub use select::select;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The outcome of planning a build.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BuildPlan {
+    /// False when the whole build would not run (branch filter, root `if:`, no jobs left).
+    pub runs: bool,
+    /// Why the build would not run (`None` when it runs).
+    pub reason: Option<String>,
+    /// Stages in execution order. When the config uses no stages there is exactly one stage
+    /// with an empty name holding all jobs (`Stage::named == false`).
+    pub stages: Vec<Stage>,
+    /// All jobs that will run, in order (stage, then allow_failure last, then travis-yml order).
+    pub jobs: Vec<Job>,
+    /// Jobs, stages, excludes and allow_failures rules that did not apply, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// `jobs.fast_finish`: the build result is known once all required jobs have finished.
+    pub fast_finish: bool,
+}
+
+/// A build stage (a group of jobs that run after the previous stage passed).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stage {
+    /// Stage name as spelled in the config (`test` by default). Empty when the build has no
+    /// stages at all.
+    pub name: String,
+    /// False when the config uses no stages (jobs then carry no `stage` key on Travis).
+    pub named: bool,
+    /// Numbers of the jobs in this stage, in order (`1.1`, `1.2`, ...).
+    pub jobs: Vec<String>,
+}
+
+/// One job that will run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Job {
+    /// `N.M`: build number N, 1-based position M.
+    pub number: String,
+    /// Stage name (empty when the build has no stages).
+    pub stage: String,
+    /// The job's `name:` if it has one.
+    pub name: Option<String>,
+    /// Matched by `jobs.allow_failures` (its failure does not fail the build).
+    pub allow_failure: bool,
+    /// The fully expanded job config, in the shape of `jobs` in `expected/*.json`.
+    pub config: Value,
+}
+
+impl Job {
+    /// Position within the build (the M of `N.M`).
+    pub fn index(&self) -> usize {
+        self.number
+            .rsplit('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Something that will not run, and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Skipped {
+    /// `job`, `stage`, `build`, `exclude`, `allow_failure` or `import`.
+    pub kind: String,
+    /// What it is: e.g. `jobs.include[2] (name: deploy)` or `stage deploy`.
+    pub what: String,
+    /// Why, e.g. "`if: branch = master` is false for branch `dev`".
+    pub reason: String,
+}
