@@ -1,5 +1,22 @@
-//! `travis-local run`.
-use crate::executor::{ExecError, Executor, JobHook};
+//! `travis-local run`: flags, and the pipeline from `.travis.yml` to a build result.
+//!
+//! config (travis_local_matrix::load_build, error-level finding → exit 3) → facts →
+//! plan → job selection → secrets → compile each job (travis_local_script::compile) →
+//! executor → [`crate::orchestrate`] → summary and exit code.
+//!
+//! Exit codes: 0 passed (or no job would run), 1 failed, 2 errored, 3 config invalid
+//! (error-level finding, invalid or tracked secrets file), 4 environment or usage
+//! problem (executor unavailable, no such job, unreadable repository), 130 interrupted.
+
+use crate::executor::{ExecError, Executor, JobHook, JobRun};
+use crate::orchestrate::{self, JobResult, Orchestrator, PreparedJob, RunSettings};
+use crate::render::{Output, Style};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use travis_local_matrix::FactArgs;
+use travis_local_script::{CompileOptions, SecretArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExecutorKind {
@@ -7,18 +24,357 @@ pub enum ExecutorKind {
     Host,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::duration::parse(s)
+}
+
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
+    /// Jobs to run: number (`1.3` or `3`) or name [default: every job of the build]
+    #[arg(value_name = "JOB")]
+    pub selectors: Vec<String>,
+    /// Only run the jobs of this stage
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
     /// Where jobs run
     #[arg(long, value_enum, default_value_t = ExecutorKind::Docker)]
     pub executor: ExecutorKind,
+    /// Run up to N jobs of a stage in parallel (output lines are prefixed by job number)
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Keep each job's directory (copied tree and home) and print where it is
+    #[arg(long)]
+    pub keep: bool,
+    /// Show every fold expanded, also on a terminal
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Output: human, or JSON lines (job_started, output, job_finished, build_finished)
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Stop a job that prints nothing for this long (Travis: 10m), e.g. 90s, 10m
+    #[arg(long = "log-silence-timeout", value_name = "DURATION", default_value = "10m",
+          value_parser = parse_duration)]
+    pub log_silence_timeout: Duration,
+    /// Stop a job that runs longer than this (Travis: 50m), e.g. 50m, 1h30m
+    #[arg(long = "job-timeout", value_name = "DURATION", default_value = "50m",
+          value_parser = parse_duration)]
+    pub job_timeout: Duration,
+    /// Run deploy providers other than `script` as errors (they are not emulated) instead
+    /// of listing them as "not run locally"
+    #[arg(long)]
+    pub deploy: bool,
+    #[command(flatten)]
+    pub facts: FactArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
 }
 
 /// Builds the executor chosen on the command line (supplied by the binary, which knows
 /// every executor crate).
 pub type ExecutorFactory<'a> = dyn Fn(ExecutorKind) -> Result<Box<dyn Executor>, ExecError> + 'a;
 
-pub fn main(_args: &RunArgs, _hooks: &[Box<dyn JobHook>], _factory: &ExecutorFactory<'_>) -> i32 {
-    eprintln!("travis-local run: not implemented yet");
-    2
+/// Exit codes of `run`.
+pub mod exit {
+    pub const PASSED: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const ERRORED: i32 = 2;
+    pub const CONFIG: i32 = 3;
+    pub const ENVIRONMENT: i32 = 4;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+struct Fail(i32, String);
+
+fn repo_root() -> Result<PathBuf, Fail> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Fail(
+            exit::ENVIRONMENT,
+            format!("error: cannot read the current directory: {e}"),
+        )
+    })?;
+    Ok(crate::worktree::git_root(&cwd).unwrap_or(cwd))
+}
+
+pub fn main(args: &RunArgs, hooks: &[Box<dyn JobHook>], factory: &ExecutorFactory<'_>) -> i32 {
+    match run(args, hooks, factory) {
+        Ok(code) => code,
+        Err(Fail(code, message)) => {
+            eprintln!("{message}");
+            code
+        }
+    }
+}
+
+fn run(
+    args: &RunArgs,
+    hooks: &[Box<dyn JobHook>],
+    factory: &ExecutorFactory<'_>,
+) -> Result<i32, Fail> {
+    let interrupts = orchestrate::interrupts();
+    let repo = repo_root()?;
+    let facts = args
+        .facts
+        .resolve(&repo)
+        .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    let loaded = travis_local_matrix::load_build(&repo, &args.facts.config, &facts).map_err(
+        |e| match e {
+            travis_local_matrix::LoadError::Io(m) => Fail(exit::CONFIG, format!("error: {m}")),
+            travis_local_matrix::LoadError::Invalid(m) => Fail(exit::CONFIG, format!("error: {m}")),
+        },
+    )?;
+    for d in &loaded.diagnostics {
+        eprintln!("{d}");
+    }
+    if loaded.has_errors {
+        return Err(Fail(
+            exit::CONFIG,
+            "error: the config is invalid (see above); no job was run".into(),
+        ));
+    }
+    for n in &loaded.notes {
+        eprintln!("note: {n}");
+    }
+    let json = args.format == Format::Json;
+    let out = Output::stdout();
+    let plan = travis_local_matrix::plan(&loaded.config, &facts);
+    if !plan.runs {
+        let why = plan
+            .reason
+            .clone()
+            .unwrap_or_else(|| "the build has no jobs".into());
+        say_nothing_runs(&out, json, &why);
+        return Ok(exit::PASSED);
+    }
+    let selected = travis_local_matrix::select(&plan, &args.selectors, args.stage.as_deref())
+        .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    if selected.is_empty() {
+        say_nothing_runs(&out, json, "no job matches the selection");
+        return Ok(exit::PASSED);
+    }
+    let secrets = args.secrets.load(&repo).map_err(|e| {
+        Fail(
+            if e.code == 3 {
+                exit::CONFIG
+            } else {
+                exit::ENVIRONMENT
+            },
+            e.message,
+        )
+    })?;
+    let local_env = travis_local_script::local::local_config_env(&repo)
+        .map_err(|e| Fail(exit::CONFIG, format!("error: {e}")))?;
+    let secure_entries =
+        travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
+
+    let run_dir = tempfile::Builder::new()
+        .prefix("travis-local-")
+        .tempdir()
+        .map_err(|e| {
+            Fail(
+                exit::ENVIRONMENT,
+                format!("error: cannot create a temporary directory: {e}"),
+            )
+        })?;
+    let run_id = run_dir
+        .path()
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_start_matches("travis-local-")
+                .to_lowercase()
+        })
+        .unwrap_or_else(|| "run".into());
+    let host = args.executor == ExecutorKind::Host;
+    let mut prepared = Vec::new();
+    for job in &selected {
+        let home = run_dir.path().join(&job.number).join("home").join("travis");
+        let build_dir = home.join("build").join(&facts.repo);
+        let opts = CompileOptions {
+            deploy: args.deploy,
+            build_dir: host.then(|| build_dir.display().to_string()),
+            home_dir: host.then(|| home.display().to_string()),
+            color: true,
+            local_env: local_env.clone(),
+            secure_entries: secure_entries.clone(),
+            ..Default::default()
+        };
+        let compiled = travis_local_script::compile(job, &facts, &secrets, &opts);
+        prepared.push(PreparedJob {
+            run: JobRun {
+                number: job.number.clone(),
+                run_id: run_id.clone(),
+                script: compiled.script,
+                env: compiled.env,
+                build_dir,
+                home_dir: home,
+                repo_slug: facts.repo.clone(),
+                config: job.config.clone(),
+            },
+            stage: job.stage.clone(),
+            name: job.name.clone(),
+            allow_failure: job.allow_failure,
+            mask: compiled.mask,
+            notices: compiled.notices,
+            job_env: compiled.job_env,
+            source_dir: repo.clone(),
+        });
+    }
+    for p in &prepared {
+        std::fs::create_dir_all(&p.run.home_dir).map_err(|e| {
+            Fail(
+                exit::ENVIRONMENT,
+                format!("error: cannot create {}: {e}", p.run.home_dir.display()),
+            )
+        })?;
+    }
+
+    let executor = factory(args.executor).map_err(|e| {
+        Fail(
+            if e.environment {
+                exit::ENVIRONMENT
+            } else {
+                exit::ERRORED
+            },
+            format!("error: {}", e.message),
+        )
+    })?;
+    let runs: Vec<JobRun> = prepared.iter().map(|p| p.run.clone()).collect();
+    let all_mask: Vec<String> = prepared
+        .iter()
+        .flat_map(|p| p.mask.iter().cloned())
+        .collect();
+    let prep_sink = orchestrate::JobSink::new(
+        &all_mask,
+        crate::render::Printer::new(
+            "prepare",
+            Style {
+                json: false,
+                collapse: false,
+                color: false,
+                prefix: false,
+            },
+            Output::new(Box::new(std::io::stderr())),
+        ),
+    );
+    let prepared_ok = executor.prepare(&runs, &prep_sink);
+    prep_sink.finish();
+    if let Err(e) = prepared_ok {
+        let _ = executor.cleanup(&run_id);
+        return Err(Fail(
+            if e.environment {
+                exit::ENVIRONMENT
+            } else {
+                exit::ERRORED
+            },
+            format!("error: {} executor: {}", executor.name(), e.message),
+        ));
+    }
+
+    let tty = std::io::stdout().is_terminal();
+    let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let style = Style {
+        json,
+        collapse: tty && !args.verbose && !json,
+        color: color && !json,
+        prefix: args.parallel > 1 && prepared.len() > 1,
+    };
+    let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
+    let orchestrator = Orchestrator {
+        executor: executor.as_ref(),
+        hooks,
+        settings: RunSettings {
+            parallel: usize::from(args.parallel),
+            style,
+            silence_timeout: args.log_silence_timeout,
+            job_timeout: args.job_timeout,
+            fast_finish: plan.fast_finish,
+        },
+        out: out.clone(),
+        interrupts: interrupts.clone(),
+        environment_problem: AtomicBool::new(false),
+    };
+    let outcomes = orchestrator.run_build(&stage_names, &prepared);
+    let _ = executor.cleanup(&run_id);
+
+    let build = orchestrate::build_result(&stage_names, &outcomes);
+    let interrupted = interrupts.interrupted();
+    let env_problem = orchestrator
+        .environment_problem
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let code = if interrupted {
+        exit::INTERRUPTED
+    } else if env_problem && build != JobResult::Passed {
+        exit::ENVIRONMENT
+    } else {
+        build.exit_code()
+    };
+    let kept = if args.keep {
+        Some(run_dir.keep())
+    } else {
+        None
+    };
+    if json {
+        let v = serde_json::json!({
+            "event": "build_finished",
+            "result": if interrupted { "canceled" } else { build.as_str() },
+            "exit_code": code,
+            "interrupted": interrupted,
+            "jobs": outcomes,
+            "kept": kept.as_ref().map(|p| p.display().to_string()),
+        });
+        let masked = travis_local_script::Masker::new(&all_mask).mask_all(v.to_string().as_bytes());
+        out.line(String::from_utf8_lossy(&masked).into_owned());
+    } else {
+        let mut lines = orchestrate::summary_lines(&outcomes, build, style.color);
+        if interrupted {
+            lines.push("Interrupted (Ctrl-C).".into());
+        }
+        if env_problem {
+            lines.push(format!(
+                "The {} executor reported an environment problem (see the job logs).",
+                executor.name()
+            ));
+        }
+        out.lines(&lines);
+    }
+    if let Some(path) = &kept {
+        let msg = format!(
+            "Kept the job directories in {} (one per job: <job>/home/travis)",
+            path.display()
+        );
+        if json {
+            eprintln!("{msg}");
+        } else {
+            out.line(msg);
+        }
+    }
+    Ok(code)
+}
+
+fn say_nothing_runs(out: &Output, json: bool, why: &str) {
+    if json {
+        out.line(
+            serde_json::json!({"event": "build_finished", "result": "none", "exit_code": 0, "reason": why, "jobs": []})
+                .to_string(),
+        );
+    } else {
+        out.line(format!("No job would run: {why}."));
+    }
+}
+
+/// The directory a job's tree is copied to (for docs and tests).
+pub fn job_build_dir(run_dir: &Path, job: &str, slug: &str) -> PathBuf {
+    run_dir
+        .join(job)
+        .join("home")
+        .join("travis")
+        .join("build")
+        .join(slug)
 }

@@ -69,7 +69,9 @@ impl CancelToken {
         if reason == CancelReason::Forced {
             self.0.store(code, Ordering::SeqCst);
         } else {
-            let _ = self.0.compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
+            let _ = self
+                .0
+                .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
         }
     }
     pub fn reason(&self) -> Option<CancelReason> {

@@ -1,5 +1,10 @@
 //! Running jobs: the executor contract, the host executor, orchestration of stages
-//! and jobs, output rendering and the build result. (Skeleton: issue 5.)
+//! and jobs (`-j`, fast_finish, allow_failures, timeouts, Ctrl-C), output rendering
+//! (folds, JSON lines, summary), the build result and the working-tree copy.
 pub mod cli;
+pub mod duration;
 pub mod executor;
 pub mod host;
+pub mod orchestrate;
+pub mod render;
+pub mod worktree;
