@@ -1,0 +1,1237 @@
+//! Nodes → normalised config (the shape of travis-yml's `config`), with diagnostics.
+//!
+//! One job: walk the span-carrying YAML tree against the compiled travis-yml schema and
+//! apply travis-yml's changes (key aliases and typo fixes, prefix, wrap, pick, cast,
+//! downcase, value aliases, env var splitting, cache, defaults) and validations
+//! (unknown/deprecated keys, invalid types, unknown values, secure alerts, formats,
+//! conditions), recording a JSON pointer → byte span for every value produced.
+
+use crate::diag::{Diagnostic, Level};
+use crate::schema::{compiled, Kind, Schema};
+use crate::yaml::{Key, Node, Scalar, Span, Value};
+use serde_json::{json, Map, Value as J};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub struct Decoder<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub diags: Vec<Diagnostic>,
+    pub spans: HashMap<String, Span>,
+    pub anchored: HashSet<String>,
+    seen: HashSet<(Level, String, String, String)>,
+    /// provider name while inside a deploy entry (travis-yml adds it to messages)
+    provider: Option<String>,
+}
+
+fn esc(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+fn child_path(path: &str, key: &str) -> String {
+    if path == "root" {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum T {
+    Map,
+    Seq,
+    Str,
+    Int,
+    Bool,
+    Null,
+}
+
+fn ty(n: &Node) -> T {
+    match &n.value {
+        Value::Map(_) => T::Map,
+        Value::Seq(_) => T::Seq,
+        Value::Scalar { value, .. } => match value {
+            Scalar::Null => T::Null,
+            Scalar::Bool(_) => T::Bool,
+            Scalar::Int(_) => T::Int,
+            Scalar::Str(_) => T::Str,
+        },
+    }
+}
+
+fn ty_name(t: T) -> &'static str {
+    match t {
+        T::Map => "map",
+        T::Seq => "seq",
+        T::Str => "str",
+        T::Int => "num",
+        T::Bool => "bool",
+        T::Null => "none",
+    }
+}
+
+const TRUE_STRS: &[&str] = &["true", "on", "yes", "enabled", "required"];
+const FALSE_STRS: &[&str] = &["false", "off", "no", "disabled", "not required"];
+
+fn scalar_str(n: &Node) -> Option<&str> {
+    match &n.value {
+        Value::Scalar {
+            value: Scalar::Str(s),
+            ..
+        } => Some(s),
+        _ => None,
+    }
+}
+
+/// How well schema `s` takes node `n`: 2 natively, 1 after a change, 0 not at all.
+fn accepts(s: &Schema, n: &Node) -> u8 {
+    let t = ty(n);
+    match &s.kind {
+        Kind::Any(alts) => alts.iter().map(|a| accepts(a, n)).max().unwrap_or(0),
+        Kind::Map { .. } | Kind::Object => {
+            if t == T::Map {
+                2
+            } else if s.changes.iter().any(|c| c == "cache") && matches!(t, T::Str | T::Seq) {
+                1
+            } else if let Some((_, only_str)) = &s.prefix {
+                if t == T::Null {
+                    0
+                } else if *only_str {
+                    u8::from(t == T::Str)
+                } else {
+                    1
+                }
+            } else {
+                0
+            }
+        }
+        Kind::Seq(_) => match t {
+            T::Seq => 2,
+            T::Null => 0,
+            _ => 1,
+        },
+        Kind::Str { .. } => match t {
+            T::Str => 2,
+            T::Int | T::Bool => 1,
+            _ => 0,
+        },
+        Kind::Num => match t {
+            T::Int => 2,
+            T::Str if scalar_str(n).map(|s| s.parse::<f64>().is_ok()).unwrap_or(false) => 1,
+            _ => 0,
+        },
+        Kind::Bool => match t {
+            T::Bool => 2,
+            T::Str => {
+                let v = scalar_str(n).unwrap_or("").to_ascii_lowercase();
+                u8::from(TRUE_STRS.contains(&v.as_str()) || FALSE_STRS.contains(&v.as_str()))
+            }
+            _ => 0,
+        },
+        Kind::Secure => match &n.value {
+            Value::Scalar { value: Scalar::Str(_), .. } => 2,
+            Value::Map(m) if m.len() == 1 && m[0].0.name == "secure" => 2,
+            _ => 0,
+        },
+    }
+}
+
+fn is_custom(key: &str) -> bool {
+    key.starts_with('_') || key.starts_with('.')
+}
+
+fn levenshtein_match<'s>(cands: impl Iterator<Item = &'s str>, key: &str) -> Option<String> {
+    let n = key.chars().count();
+    if n < 3 {
+        return None;
+    }
+    let mut best: Option<(usize, String)> = None;
+    let mut perm: Option<String> = None;
+    for c in cands {
+        if c == key {
+            return Some(c.to_string());
+        }
+        let d = strsim::levenshtein(c, key);
+        let m = (n as f64 / 2.0).min(c.chars().count() as f64 / 2.0).min(4.0);
+        if (d as f64) < m && best.as_ref().map(|(bd, _)| d < *bd).unwrap_or(true) {
+            best = Some((d, c.to_string()));
+        }
+        if n < 6 && perm.is_none() && c.len() == key.len() {
+            let mut a: Vec<char> = c.chars().collect();
+            let mut b: Vec<char> = key.chars().collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            if a == b {
+                perm = Some(c.to_string());
+            }
+        }
+    }
+    best.map(|(_, c)| c).or(perm)
+}
+
+fn clean_key(key: &str) -> String {
+    let k = key.replace(['-', ' '], "_");
+    let k: String = k.chars().filter(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
+    let k = k.trim_start_matches("__").trim_end_matches('_').to_string();
+    let k = if key.starts_with("__") { k.trim_start_matches('_').to_string() } else { k };
+    k.replace("__", "_")
+}
+
+fn strict_base64(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() % 4 != 0 {
+        return false;
+    }
+    let pad = b.iter().rev().take_while(|c| **c == b'=').count();
+    if pad > 2 {
+        return false;
+    }
+    b[..b.len() - pad]
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+}
+
+impl<'a> Decoder<'a> {
+    pub fn new(file: &'a str, text: &'a str, anchored: HashSet<String>) -> Self {
+        Decoder {
+            file,
+            text,
+            diags: Vec::new(),
+            spans: HashMap::new(),
+            anchored,
+            seen: HashSet::new(),
+            provider: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn msg(
+        &mut self,
+        level: Level,
+        path: &str,
+        code: &str,
+        mut args: J,
+        span: Option<Span>,
+        message: String,
+        help: Option<String>,
+    ) {
+        if let (Some(p), Some(obj)) = (&self.provider, args.as_object_mut()) {
+            if path.starts_with("deploy") || path.contains(".deploy") {
+                obj.insert("provider".into(), J::String(p.clone()));
+            }
+        }
+        let k = (level, path.to_string(), code.to_string(), args.to_string());
+        if !self.seen.insert(k) {
+            return;
+        }
+        self.diags.push(Diagnostic {
+            level,
+            code: code.to_string(),
+            key: path.to_string(),
+            message,
+            help,
+            span,
+            file: self.file.to_string(),
+            args,
+        });
+    }
+
+    pub fn decode_root(&mut self, root: &Node) -> J {
+        let schema = compiled().root.clone();
+        let out = self.map(&schema, root, "root", "");
+        self.spans.insert(String::new(), root.span);
+        out
+    }
+
+    fn walk(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        self.spans.entry(ptr.to_string()).or_insert(n.span);
+        match &s.kind {
+            Kind::Any(alts) => {
+                let alt = self.select(s, alts, n);
+                self.walk(&alt, n, path, ptr)
+            }
+            Kind::Map { .. } | Kind::Object => self.map(s, n, path, ptr),
+            Kind::Seq(item) => self.seq(s, item, n, path, ptr),
+            _ => self.scalar(s, n, path, ptr),
+        }
+    }
+
+    fn select(&mut self, s: &Schema, alts: &[Arc<Schema>], n: &Node) -> Arc<Schema> {
+        if s.ref_name.as_deref() == Some("providers") {
+            let name = match &n.value {
+                Value::Map(m) => m
+                    .iter()
+                    .find(|(k, _)| k.name == "provider")
+                    .and_then(|(_, v)| scalar_str(v).map(str::to_string)),
+                _ => scalar_str(n).map(str::to_string),
+            };
+            if let Some(name) = name {
+                let lname = name.to_ascii_lowercase();
+                for a in alts {
+                    if provider_name(a).as_deref() == Some(lname.as_str()) {
+                        return a.clone();
+                    }
+                }
+            }
+            return Arc::new(generic_provider());
+        }
+        if let Some(a) = alts.iter().find(|a| a.normal && accepts(a, n) > 0) {
+            return a.clone();
+        }
+        if let Some(a) = alts.iter().find(|a| accepts(a, n) == 2) {
+            return a.clone();
+        }
+        if let Some(a) = alts.iter().find(|a| accepts(a, n) == 1) {
+            return a.clone();
+        }
+        alts.first().cloned().unwrap_or_else(|| Arc::new(generic_provider()))
+    }
+
+    fn invalid_type(&mut self, expected: &str, n: &Node, path: &str) {
+        let actual = ty_name(ty(n));
+        let v = n.to_json();
+        self.msg(
+            Level::Error,
+            path,
+            "invalid_type",
+            json!({"expected": expected, "actual": actual, "value": v}),
+            Some(n.span),
+            format!("dropping unexpected {actual}, expected {expected} ({})", short(&v)),
+            None,
+        );
+    }
+
+    fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        // non-map values: cache shorthand, prefix, pick
+        let entries: Vec<(Key, Node)> = match &n.value {
+            Value::Map(m) => m.clone(),
+            _ => {
+                if s.changes.iter().any(|c| c == "cache") && matches!(ty(n), T::Str | T::Seq) {
+                    return self.cache_shorthand(s, n, path, ptr);
+                }
+                if let Some((pk, only_str)) = &s.prefix {
+                    if !n.is_null() && (!only_str || ty(n) == T::Str) {
+                        let key = Key {
+                            name: pk.clone(),
+                            span: n.span,
+                            anchored: false,
+                        };
+                        let wrapped = Node {
+                            value: Value::Map(vec![(key, n.clone())]),
+                            span: n.span,
+                        };
+                        return self.map(s, &wrapped, path, ptr);
+                    }
+                }
+                if let Value::Seq(items) = &n.value {
+                    if let Some(first) = items.first() {
+                        if ty(first) == T::Map {
+                            let v = first.to_json();
+                            self.msg(
+                                Level::Warn,
+                                path,
+                                "unexpected_seq",
+                                json!({"value": v}),
+                                Some(n.span),
+                                format!("unexpected sequence, using the first value ({})", short(&v)),
+                                None,
+                            );
+                            return self.map(s, first, path, ptr);
+                        }
+                    }
+                }
+                if n.is_null() {
+                    return J::Null;
+                }
+                if matches!(s.kind, Kind::Object) {
+                    return n.to_json();
+                }
+                self.invalid_type("map", n, path);
+                return J::Null;
+            }
+        };
+        let (props, pattern, strict) = match &s.kind {
+            Kind::Map {
+                props,
+                pattern,
+                strict,
+            } => (props.clone(), pattern.clone(), *strict || !props.is_empty()),
+            _ => {
+                // free-form object: keep everything
+                let mut out = Map::new();
+                for (k, v) in &entries {
+                    let p = format!("{ptr}/{}", esc(&k.name));
+                    self.spans.insert(p, v.span);
+                    out.insert(k.name.clone(), v.to_json());
+                }
+                return J::Object(out);
+            }
+        };
+        let prop = |name: &str| props.iter().find(|(k, _)| k == name).map(|(_, s)| s.clone());
+        let alias_of = |name: &str| {
+            props
+                .iter()
+                .find(|(_, s)| s.aliases.iter().any(|a| a == name))
+                .map(|(k, _)| k.clone())
+        };
+
+        // 1. key fixes
+        let mut fixed: Vec<(String, Key, Node, bool)> = Vec::new(); // (name, key, node, moved)
+        for (k, v) in &entries {
+            let name = k.name.clone();
+            if props.is_empty() || prop(&name).is_some() || is_custom(&name) {
+                fixed.push((name, k.clone(), v.clone(), false));
+                continue;
+            }
+            if matches!(name.as_str(), ".configured" | ".result" | "fetching_failed" | "parsing_failed") {
+                continue;
+            }
+            let mut new: Option<(String, Level, &str)> = None;
+            let dealias = |key: &str| alias_of(key).or_else(|| alias_of(&key.replace('-', "_")));
+            if let Some(other) = dealias(&name) {
+                new = Some((other, Level::Info, "alias_key"));
+            } else {
+                let stripped = name.trim().to_string();
+                let underscored = name.replace('-', "_");
+                let cleaned = clean_key(&name);
+                if stripped != name && (prop(&stripped).is_some() || dealias(&stripped).is_some()) {
+                    let t = dealias(&stripped).unwrap_or(stripped);
+                    new = Some((t, Level::Warn, "strip_key"));
+                } else if underscored != name
+                    && (prop(&underscored).is_some() || dealias(&underscored).is_some())
+                {
+                    let t = dealias(&underscored).unwrap_or(underscored);
+                    new = Some((t, Level::Info, "underscore_key"));
+                } else if cleaned != name && (prop(&cleaned).is_some() || dealias(&cleaned).is_some()) {
+                    let t = dealias(&cleaned).unwrap_or(cleaned);
+                    new = Some((t, Level::Warn, "clean_key"));
+                } else if strict {
+                    let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+                    for (_, ps) in props.iter() {
+                        for a in &ps.aliases {
+                            names.push(a.as_str());
+                        }
+                    }
+                    names.retain(|n| !R_KEYS.contains(n));
+                    if let Some(m) = levenshtein_match(names.into_iter(), &name) {
+                        let t = alias_of(&m).unwrap_or(m);
+                        new = Some((t, Level::Warn, "find_key"));
+                    }
+                }
+            }
+            match new {
+                Some((target, level, code)) => {
+                    if code == "alias_key" {
+                        self.msg(
+                            level,
+                            path,
+                            code,
+                            json!({"alias": name, "key": target}),
+                            Some(k.span),
+                            format!("the key {name} is an alias for {target}, using {target}"),
+                            None,
+                        );
+                        if entries.iter().any(|(kk, _)| kk.name == target) {
+                            self.msg(
+                                Level::Error,
+                                path,
+                                "overwrite",
+                                json!({"key": name, "other": target}),
+                                Some(k.span),
+                                format!("both {name} and {target} given. {name} overwrites {target}"),
+                                None,
+                            );
+                        }
+                    } else {
+                        let (message, help) = match code {
+                            "find_key" => (
+                                format!("unknown key `{name}`, did you mean `{target}`?"),
+                                Some(format!("travis-yml uses `{target}`")),
+                            ),
+                            "strip_key" => (format!("key `{name}` contains whitespace, using `{target}`"), None),
+                            "underscore_key" => (format!("key `{name}` is not underscored, using `{target}`"), None),
+                            _ => (format!("key `{name}` contains unsupported characters, using `{target}`"), None),
+                        };
+                        self.msg(
+                            level,
+                            path,
+                            code,
+                            json!({"original": name, "key": target}),
+                            Some(k.span),
+                            message,
+                            help,
+                        );
+                    }
+                    // moved keys go to the end, replacing an existing one
+                    fixed.retain(|(nm, ..)| nm != &target);
+                    fixed.push((target, k.clone(), v.clone(), true));
+                }
+                None => fixed.push((name, k.clone(), v.clone(), false)),
+            }
+        }
+        // keep moved keys after the others (travis-yml re-inserts them)
+        let (mut stay, moved): (Vec<_>, Vec<_>) = fixed.into_iter().partition(|e| !e.3);
+        for m in moved {
+            stay.retain(|e| e.0 != m.0);
+            stay.push(m);
+        }
+        let mut fixed = stay;
+
+        // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
+        if let Some((pk, only_str)) = &s.prefix {
+            if !only_str && !fixed.iter().any(|e| &e.0 == pk) {
+                let unknown: Vec<usize> = fixed
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| prop(&e.0).is_none())
+                    .map(|(i, _)| i)
+                    .collect();
+                if !unknown.is_empty() && !props.is_empty() {
+                    let inner: Vec<(Key, Node)> = unknown
+                        .iter()
+                        .map(|i| (fixed[*i].1.clone(), fixed[*i].2.clone()))
+                        .collect();
+                    let first = &fixed[unknown[0]];
+                    let key = Key {
+                        name: pk.clone(),
+                        span: first.1.span,
+                        anchored: false,
+                    };
+                    let sp = (first.1.span.0, inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1));
+                    let node = Node {
+                        value: Value::Map(inner),
+                        span: sp,
+                    };
+                    let keep: Vec<_> = fixed
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| !unknown.contains(i))
+                        .map(|(_, e)| e)
+                        .collect();
+                    fixed = vec![(pk.clone(), key.clone(), node, false)];
+                    fixed.extend(keep);
+                }
+            }
+        }
+
+        // 3. required + defaults first (travis-yml's `missing`)
+        let mut order: Vec<String> = Vec::new();
+        for r in &s.required {
+            order.push(r.clone());
+        }
+        for (k, ps) in &props {
+            if !ps.defaults.is_empty() && ps.defaults.iter().any(|d| d.get("value").is_some()) && !order.contains(k) {
+                order.push(k.clone());
+            }
+        }
+        let mut out = Map::new();
+        let present: HashSet<String> = fixed.iter().map(|e| e.0.clone()).collect();
+        for k in &order {
+            if present.contains(k) {
+                out.insert(k.clone(), J::Null); // placeholder keeps position
+            }
+        }
+
+        let is_deploy_entry = path.ends_with("deploy") && s.prop("provider").is_some();
+        let saved_provider = self.provider.clone();
+        if is_deploy_entry {
+            self.provider = provider_name(s);
+        }
+
+        for (name, key, node, _) in &fixed {
+            let cpath = child_path(path, name);
+            let cptr = format!("{ptr}/{}", esc(name));
+            self.spans.insert(cptr.clone(), node.span);
+            if let Some(ps) = prop(name) {
+                if let Some(info) = &ps.deprecated {
+                    self.msg(
+                        Level::Warn,
+                        path,
+                        "deprecated_key",
+                        json!({"key": name, "info": info}),
+                        Some(key.span),
+                        format!("deprecated key: {name:?} ({info})"),
+                        None,
+                    );
+                }
+                let v = self.walk(&ps, node, &cpath, &cptr);
+                if name == "if" {
+                    self.check_condition(node, &cpath);
+                }
+                out.insert(name.clone(), v);
+            } else if let Some(pat) = &pattern {
+                if path.starts_with("env") || pat.kind_is_any() {
+                    let v = self.walk(pat, node, &cpath, &cptr);
+                    out.insert(name.clone(), v);
+                } else {
+                    let v = self.walk(pat, node, &cpath, &cptr);
+                    out.insert(name.clone(), v);
+                }
+            } else {
+                if !is_custom(name) && !props.is_empty() {
+                    let v = node.to_json();
+                    if key.anchored || self.anchored.contains(name) {
+                        self.msg(
+                            Level::Warn,
+                            path,
+                            "deprecated_key",
+                            json!({"key": name, "info": "anchor on a non-private key"}),
+                            Some(key.span),
+                            format!("deprecated key: {name:?} (anchor on a non-private key)"),
+                            Some("prefix keys that only hold YAML anchors with `_`".into()),
+                        );
+                    } else {
+                        self.msg(
+                            Level::Warn,
+                            path,
+                            "unknown_key",
+                            json!({"key": name, "value": v}),
+                            Some(key.span),
+                            format!("unknown key `{name}` ({})", short(&v)),
+                            None,
+                        );
+                    }
+                }
+                out.insert(name.clone(), node.to_json());
+            }
+        }
+        // placeholders that stayed null because of drop: remove keys never filled
+        // 4. defaults
+        for (k, ps) in &props {
+            if out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
+                continue;
+            }
+            if let Some(d) = self.default_for(ps, &out) {
+                self.msg(
+                    Level::Info,
+                    path,
+                    "default",
+                    json!({"key": k, "default": d}),
+                    None,
+                    format!("missing {k}, using the default {d}"),
+                    None,
+                );
+                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(&ps) {
+                    J::Array(vec![d])
+                } else {
+                    d
+                };
+                out.insert(k.clone(), val);
+            }
+        }
+        // reorder so defaults sit where travis-yml puts them: required/default keys first
+        if !order.is_empty() {
+            let mut re = Map::new();
+            for k in &order {
+                if let Some(v) = out.get(k) {
+                    re.insert(k.clone(), v.clone());
+                }
+            }
+            for (k, v) in out {
+                if !re.contains_key(&k) {
+                    re.insert(k, v);
+                }
+            }
+            out = re;
+        }
+        for r in &s.required {
+            if !out.contains_key(r) && !(path == "root") {
+                self.msg(
+                    Level::Error,
+                    path,
+                    "required",
+                    json!({"key": r}),
+                    Some(n.span),
+                    format!("missing required key: {r}"),
+                    None,
+                );
+            }
+        }
+        self.provider = saved_provider;
+        J::Object(out)
+    }
+
+    fn default_for(&self, ps: &Schema, siblings: &Map<String, J>) -> Option<J> {
+        for d in &ps.defaults {
+            let Some(v) = d.get("value") else { continue };
+            let ok_only = d.get("only").map(|c| cond_matches(c, siblings)).unwrap_or(true);
+            let ok_except = d.get("except").map(|c| !cond_matches(c, siblings)).unwrap_or(true);
+            if ok_only && ok_except {
+                return Some(v.clone());
+            }
+        }
+        None
+    }
+
+    fn cache_shorthand(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        let items: Vec<Node> = match &n.value {
+            Value::Seq(items) => items.clone(),
+            _ => vec![n.clone()],
+        };
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut dirs: Vec<Node> = Vec::new();
+        for it in items {
+            match &it.value {
+                Value::Map(m) => entries.extend(m.iter().cloned()),
+                Value::Scalar { .. } => {
+                    let name = scalar_str(&it).map(str::to_string).unwrap_or_else(|| it.to_json().to_string());
+                    if s.prop(&name).map(|p| matches!(p.kind, Kind::Bool)).unwrap_or(false) {
+                        let t = Node {
+                            value: Value::Scalar {
+                                value: Scalar::Bool(true),
+                                text: "true".into(),
+                                style: crate::yaml::Style::Plain,
+                                tag: None,
+                            },
+                            span: it.span,
+                        };
+                        entries.push((
+                            Key {
+                                name,
+                                span: it.span,
+                                anchored: false,
+                            },
+                            t,
+                        ));
+                    } else {
+                        dirs.push(it.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !dirs.is_empty() {
+            let sp = (dirs[0].span.0, dirs[dirs.len() - 1].span.1);
+            entries.push((
+                Key {
+                    name: "directories".into(),
+                    span: sp,
+                    anchored: false,
+                },
+                Node {
+                    value: Value::Seq(dirs),
+                    span: sp,
+                },
+            ));
+        }
+        let node = Node {
+            value: Value::Map(entries),
+            span: n.span,
+        };
+        self.map(s, &node, path, ptr)
+    }
+
+    fn seq(&mut self, s: &Arc<Schema>, item: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        let is_env = s.changes.iter().any(|c| c == "env_vars");
+        let items: Vec<Node> = match &n.value {
+            Value::Seq(items) => items.clone(),
+            _ if n.is_null() => return J::Null,
+            _ => vec![n.clone()],
+        };
+        // flatten nested sequences
+        let mut flat = Vec::new();
+        for it in items {
+            match it.value {
+                Value::Seq(inner) => flat.extend(inner),
+                _ => flat.push(it),
+            }
+        }
+        let mut out = Vec::new();
+        for it in flat.iter() {
+            let cptr = format!("{ptr}/{}", out.len());
+            if is_env {
+                if let Some(v) = self.env_item(it, path, &cptr) {
+                    for m in v {
+                        let p = format!("{ptr}/{}", out.len());
+                        self.spans.entry(p).or_insert(it.span);
+                        out.push(m);
+                    }
+                }
+                continue;
+            }
+            self.spans.insert(cptr.clone(), it.span);
+            let v = self.walk(item, it, path, &cptr);
+            if v.is_null() && !it.is_null() {
+                continue;
+            }
+            out.push(v);
+        }
+        J::Array(out)
+    }
+
+    /// One `env` entry → zero or more var maps.
+    fn env_item(&mut self, it: &Node, path: &str, ptr: &str) -> Option<Vec<J>> {
+        match &it.value {
+            Value::Scalar { value, .. } => match value {
+                Scalar::Null => Some(vec![json!({})]),
+                _ => {
+                    let s = match value {
+                        Scalar::Str(s) => s.clone(),
+                        other => Node {
+                            value: Value::Scalar {
+                                value: other.clone(),
+                                text: String::new(),
+                                style: crate::yaml::Style::Plain,
+                                tag: None,
+                            },
+                            span: it.span,
+                        }
+                        .to_json()
+                        .to_string(),
+                    };
+                    match crate::env_vars::split(&s) {
+                        Ok(pairs) => {
+                            let mut m = Map::new();
+                            for (k, v) in pairs {
+                                self.spans.insert(format!("{ptr}/{}", esc(&k)), it.span);
+                                m.insert(k, J::String(v));
+                            }
+                            Some(vec![J::Object(m)])
+                        }
+                        Err(_) => {
+                            self.msg(
+                                Level::Error,
+                                path,
+                                "invalid_env_var",
+                                json!({"var": s}),
+                                Some(it.span),
+                                format!("invalid env var: {s}"),
+                                Some("quotes in env strings must be balanced".into()),
+                            );
+                            Some(vec![json!({})])
+                        }
+                    }
+                }
+            },
+            Value::Map(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    let cptr = format!("{ptr}/{}", esc(&k.name));
+                    self.spans.insert(cptr, v.span);
+                    let val = if k.name == "secure" && m.len() == 1 {
+                        if v.is_null() {
+                            let p = format!("{path}.secure");
+                            self.msg(
+                                Level::Warn,
+                                &p,
+                                "empty",
+                                json!({"key": p}),
+                                Some(k.span),
+                                format!("dropping empty key: {p}"),
+                                None,
+                            );
+                            return Some(vec![]);
+                        }
+                        v.to_json()
+                    } else {
+                        match &v.value {
+                            Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => v.to_json(),
+                            Value::Scalar { value: Scalar::Null, .. } => J::String(String::new()),
+                            Value::Scalar { value: Scalar::Str(s), .. } => J::String(s.clone()),
+                            Value::Scalar { .. } => v.to_json(),
+                            _ => v.to_json(),
+                        }
+                    };
+                    out.insert(k.name.clone(), val);
+                }
+                Some(vec![J::Object(out)])
+            }
+            Value::Seq(_) => None,
+        }
+    }
+
+    fn scalar(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        // pick
+        let n = match &n.value {
+            Value::Seq(items) => match items.first() {
+                Some(first) => {
+                    let v = first.to_json();
+                    self.msg(
+                        Level::Warn,
+                        path,
+                        "unexpected_seq",
+                        json!({"value": v}),
+                        Some(n.span),
+                        format!("unexpected sequence, using the first value ({})", short(&v)),
+                        Some("this key takes a single value".into()),
+                    );
+                    first.clone()
+                }
+                None => return J::Null,
+            },
+            _ => n.clone(),
+        };
+        let n = &n;
+        if n.is_null() {
+            return J::Null;
+        }
+        match &s.kind {
+            Kind::Secure => match &n.value {
+                Value::Scalar { value: Scalar::Str(v), .. } => {
+                    if s.strict_secure && !(v.starts_with('$') && !v.contains(":$")) {
+                        self.msg(
+                            Level::Alert,
+                            path,
+                            "secure",
+                            json!({"type": "str"}),
+                            Some(n.span),
+                            "expected an encrypted string".into(),
+                            Some("encrypt it with `travis encrypt` or use a repository setting".into()),
+                        );
+                    }
+                    J::String(v.clone())
+                }
+                Value::Map(m) if m.len() == 1 && m[0].0.name == "secure" => {
+                    let inner = m[0].1.to_json();
+                    if let Some(sv) = inner.as_str() {
+                        if !strict_base64(sv) {
+                            let p = format!("{path}.secure");
+                            let val = json!({"secure": sv});
+                            self.msg(
+                                Level::Warn,
+                                &p,
+                                "invalid_secure",
+                                json!({"value": val}),
+                                Some(m[0].1.span),
+                                format!("invalid value on secure string: {}", short(&val)),
+                                None,
+                            );
+                        }
+                    }
+                    json!({"secure": inner})
+                }
+                Value::Scalar { value: Scalar::Int(i), .. } => J::String(i.to_string()),
+                Value::Scalar { value: Scalar::Bool(b), .. } => J::String(b.to_string()),
+                _ => {
+                    self.invalid_type("str", n, path);
+                    J::Null
+                }
+            },
+            Kind::Bool => {
+                let b = match &n.value {
+                    Value::Scalar { value: Scalar::Bool(b), .. } => Some(*b),
+                    Value::Scalar { value: Scalar::Str(v), .. } => {
+                        let l = v.to_ascii_lowercase();
+                        if TRUE_STRS.contains(&l.as_str()) {
+                            Some(true)
+                        } else if FALSE_STRS.contains(&l.as_str()) {
+                            Some(false)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                match b {
+                    Some(b) => {
+                        if let Some(allowed) = &s.bool_enum {
+                            if !allowed.contains(&b) {
+                                self.msg(
+                                    Level::Error,
+                                    path,
+                                    "unknown_value",
+                                    json!({"value": b}),
+                                    Some(n.span),
+                                    format!("dropping unknown value: {b}"),
+                                    None,
+                                );
+                            }
+                        }
+                        J::Bool(b)
+                    }
+                    None => {
+                        self.invalid_type("bool", n, path);
+                        J::Null
+                    }
+                }
+            }
+            Kind::Num => match &n.value {
+                Value::Scalar { value: Scalar::Int(i), .. } => J::from(*i),
+                Value::Scalar { value: Scalar::Str(v), .. } => match v.parse::<i64>() {
+                    Ok(i) => J::from(i),
+                    Err(_) => match v.parse::<f64>() {
+                        Ok(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+                        Err(_) => {
+                            self.invalid_type("num", n, path);
+                            J::Null
+                        }
+                    },
+                },
+                _ => {
+                    self.invalid_type("num", n, path);
+                    J::Null
+                }
+            },
+            Kind::Str {
+                enumeration,
+                values,
+                pattern,
+            } => {
+                let mut v = match &n.value {
+                    Value::Scalar { value: Scalar::Str(v), .. } => v.clone(),
+                    Value::Scalar { value: Scalar::Int(i), .. } => i.to_string(),
+                    Value::Scalar { value: Scalar::Bool(b), .. } => b.to_string(),
+                    _ => {
+                        self.invalid_type("str", n, path);
+                        return J::Null;
+                    }
+                };
+                if let Some(en) = enumeration {
+                    if s.downcase && v.chars().any(|c| c.is_uppercase()) {
+                        let lower = v.to_lowercase();
+                        self.msg(
+                            Level::Info,
+                            path,
+                            "downcase",
+                            json!({"value": v}),
+                            Some(n.span),
+                            format!("using lower case of {v}"),
+                            None,
+                        );
+                        v = lower;
+                    }
+                    if !en.contains(&v) {
+                        // aliases
+                        let alias = values
+                            .iter()
+                            .find(|(_, info)| info.aliases.contains(&v))
+                            .map(|(k, _)| k.clone());
+                        if let Some(target) = alias {
+                            self.msg(
+                                Level::Info,
+                                path,
+                                "alias_value",
+                                json!({"alias": v, "value": target}),
+                                Some(n.span),
+                                format!("the value {v} is an alias for {target}, using {target}"),
+                                None,
+                            );
+                            v = target;
+                        } else if let Some(m) = levenshtein_match(en.iter().map(String::as_str), &v) {
+                            self.msg(
+                                Level::Warn,
+                                path,
+                                "find_value",
+                                json!({"original": v, "value": m}),
+                                Some(n.span),
+                                format!("value `{v}` is not known, but `{m}` is, using `{m}`"),
+                                None,
+                            );
+                            v = m;
+                        } else {
+                            let cleaned: String = v
+                                .lines()
+                                .next()
+                                .unwrap_or("")
+                                .chars()
+                                .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+                                .collect();
+                            if cleaned != v && en.contains(&cleaned) {
+                                self.msg(
+                                    Level::Warn,
+                                    path,
+                                    "clean_value",
+                                    json!({"original": v, "value": cleaned}),
+                                    Some(n.span),
+                                    format!("value `{v}` is not known, but `{cleaned}` is, using `{cleaned}`"),
+                                    None,
+                                );
+                                v = cleaned;
+                            } else {
+                                self.msg(
+                                    Level::Error,
+                                    path,
+                                    "unknown_value",
+                                    json!({"value": v}),
+                                    Some(n.span),
+                                    format!("dropping unknown value: {v}"),
+                                    Some(format!("known values: {}", en.join(", "))),
+                                );
+                            }
+                        }
+                    }
+                    if let Some(info) = values.get(&v).and_then(|i| i.deprecated.clone()) {
+                        self.msg(
+                            Level::Warn,
+                            path,
+                            "deprecated_value",
+                            json!({"value": v, "info": info}),
+                            Some(n.span),
+                            format!("deprecated value: {v:?} ({info})"),
+                            None,
+                        );
+                    }
+                }
+                if let Some(p) = pattern {
+                    if !matches_format(p, &v) {
+                        self.msg(
+                            Level::Error,
+                            path,
+                            "invalid_format",
+                            json!({"format": p, "value": v}),
+                            Some(n.span),
+                            format!("dropping invalid format {v}"),
+                            Some("expected e.g. `~> 1.0`".into()),
+                        );
+                    }
+                }
+                let _ = ptr;
+                J::String(v)
+            }
+            _ => n.to_json(),
+        }
+    }
+
+    fn check_condition(&mut self, node: &Node, path: &str) {
+        let Some(cond) = scalar_str(node).map(str::to_string) else { return };
+        match travis_local_condition::parse(&cond) {
+            Ok(_) => {}
+            Err(e) => {
+                if e.message.contains("not implemented") {
+                    return;
+                }
+                let off = crate::cond_map::map_offset(self.text, node, e.offset);
+                let end = (off + 1).min(self.text.len()).max(off);
+                self.msg(
+                    Level::Error,
+                    path,
+                    "invalid_condition",
+                    json!({"condition": cond, "message": e.message}),
+                    Some((off, end)),
+                    format!("invalid condition: {cond} ({})", e.message),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+trait KindIsAny {
+    fn kind_is_any(&self) -> bool;
+}
+impl KindIsAny for Arc<Schema> {
+    fn kind_is_any(&self) -> bool {
+        matches!(self.kind, Kind::Any(_))
+    }
+}
+
+fn is_seq_schema(s: &Schema) -> bool {
+    match &s.kind {
+        Kind::Seq(_) => true,
+        Kind::Any(alts) => alts.first().map(|a| a.normal && matches!(a.kind, Kind::Seq(_))).unwrap_or(false),
+        _ => false,
+    }
+}
+
+fn cond_matches(c: &J, siblings: &Map<String, J>) -> bool {
+    let Some(obj) = c.as_object() else { return false };
+    obj.iter().all(|(k, allowed)| {
+        let allowed: Vec<&str> = allowed.as_array().map(|a| a.iter().filter_map(J::as_str).collect()).unwrap_or_default();
+        match siblings.get(k) {
+            Some(J::String(s)) => allowed.contains(&s.as_str()),
+            Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(|s| allowed.contains(&s)),
+            _ => {
+                // absent: use the schema default of that key for the comparison
+                match k.as_str() {
+                    "os" => allowed.contains(&"linux"),
+                    "language" => allowed.contains(&"ruby"),
+                    _ => false,
+                }
+            }
+        }
+    })
+}
+
+fn provider_name(s: &Schema) -> Option<String> {
+    let s = match &s.kind {
+        Kind::Any(alts) => alts.iter().find(|a| a.prop("provider").is_some())?.clone(),
+        _ => return provider_from_map(s),
+    };
+    provider_from_map(&s)
+}
+
+fn provider_from_map(s: &Schema) -> Option<String> {
+    match &s.prop("provider")?.kind {
+        Kind::Str {
+            enumeration: Some(e),
+            ..
+        } => e.first().cloned(),
+        _ => None,
+    }
+}
+
+fn generic_provider() -> Schema {
+    // unknown provider: keep the entry as written
+    let mut s = crate::schema::compiled()
+        .root
+        .prop("deploy")
+        .map(|d| (**d).clone())
+        .unwrap_or_else(|| unreachable_schema());
+    s.kind = Kind::Object;
+    s
+}
+
+fn unreachable_schema() -> Schema {
+    // a permissive object schema
+    let c = crate::schema::compiled();
+    let mut s = (*c.root).clone();
+    s.kind = Kind::Object;
+    s
+}
+
+fn matches_format(p: &str, v: &str) -> bool {
+    // the only pattern in the schema with a format check is `version`:
+    // ^(~>|>|>=|=|<=|<) (\d+(?:\.\d+)?(?:\.\d+)?)$
+    if p.starts_with("^(~>") {
+        let ops = ["~> ", ">= ", "<= ", "> ", "= ", "< "];
+        for op in ops {
+            if let Some(rest) = v.strip_prefix(op) {
+                let parts: Vec<&str> = rest.split('.').collect();
+                return !parts.is_empty()
+                    && parts.len() <= 3
+                    && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            }
+        }
+        return false;
+    }
+    true
+}
+
+const R_KEYS: &[&str] = &[
+    "r_packages",
+    "r_binary_packages",
+    "r_github_packages",
+    "apt_packages",
+    "bioc_packages",
+    "brew_packages",
+    "cran",
+    "bioc",
+    "bioc_required",
+    "bioc_check",
+    "bioc_use_devel",
+    "disable_homebrew",
+    "latex",
+    "pandoc",
+    "pandoc_version",
+    "r_build_args",
+    "r_check_args",
+    "r_check_revdep",
+    "warnings_are_errors",
+    "remotes",
+    "repos",
+    "use_devtools",
+    "r",
+];
+
+pub fn short(v: &J) -> String {
+    let s = match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        let t: String = s.chars().take(57).collect();
+        format!("{t}...")
+    } else {
+        s
+    }
+}
