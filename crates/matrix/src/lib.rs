@@ -14,7 +14,7 @@ mod support;
 
 pub use facts::{BuildFacts, Event, FactArgs};
 pub use imports::{load_build, LoadError, LoadedBuild};
-pub use plan::plan;
+pub use plan::{expand, plan};
 pub use select::select;
 
 use serde::Serialize;

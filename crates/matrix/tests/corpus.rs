@@ -1,0 +1,107 @@
+//! Conformance with travis-yml on the real-world corpus: feed the expected normalised
+//! `config` of every `expected/*.json` into the planner (push to `master`, and a pull
+//! request into `master`) and compare with `jobs` / `jobs_pr` and `stages` / `stages_pr`.
+//! This measures the matrix logic independently of the config loader.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use travis_local_matrix::{expand, BuildFacts};
+
+const COMPARED: &[&str] = &[
+    "language", "os", "dist", "arch", "env", "stage", "name", "allow_failure", "compiler", "osx_image", "jdk",
+    "crystal", "dotnet", "mono", "solution", "d", "dart", "dart_task", "elixir", "otp_release", "elm",
+    "node_js", "go", "hhvm", "php", "ghc", "haxe", "julia", "matlab", "nix", "perl", "perl6", "python", "r",
+    "rvm", "gemfile", "xcode_scheme", "xcode_sdk", "rust", "scala", "smalltalk", "smalltalk_config",
+    "smalltalk_vm",
+];
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/travis")
+}
+
+/// Compare our jobs with travis-yml's on the compared keys; Err describes the first difference.
+fn compare(ours: &[Value], theirs: &[Value]) -> Result<(), String> {
+    if ours.len() != theirs.len() {
+        return Err(format!("job count {} vs expected {}", ours.len(), theirs.len()));
+    }
+    for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        for key in COMPARED {
+            let (x, y) = (a.get(key), b.get(key));
+            let same = match (x, y) {
+                (Some(Value::Bool(false)), None) | (None, Some(Value::Bool(false))) if *key == "allow_failure" => true,
+                _ => x == y,
+            };
+            if !same {
+                return Err(format!(
+                    "job {}: `{key}` is {} but travis-yml has {}",
+                    i + 1,
+                    x.map(|v| v.to_string()).unwrap_or("absent".into()),
+                    y.map(|v| v.to_string()).unwrap_or("absent".into())
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn stage_names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn corpus_agreement() {
+    let dir = corpus_dir().join("expected");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("NOTICE: corpus not found at {}, skipping", dir.display());
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    let (mut total, mut ok, mut full_equal) = (0usize, 0usize, 0usize);
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read expected file");
+        let exp: Value = serde_json::from_str(&text).expect("expected file is JSON");
+        let name = path.file_name().unwrap().to_string_lossy().trim_end_matches(".json").to_string();
+        let config = exp.get("config").cloned().unwrap_or(Value::Null);
+        let slug = exp.get("slug").and_then(Value::as_str).unwrap_or("o/r").to_string();
+        total += 1;
+        let mut problems = Vec::new();
+        let mut all_equal = true;
+        for (label, facts, jobs_key, stages_key) in [
+            ("push", BuildFacts::push(&slug, "master"), "jobs", "stages"),
+            ("pr", BuildFacts::pull_request(&slug, "master", 1), "jobs_pr", "stages_pr"),
+        ] {
+            let plan = expand(&config, &facts);
+            let ours: Vec<Value> = plan.jobs.iter().map(|j| j.config.clone()).collect();
+            let theirs: Vec<Value> = exp.get(jobs_key).and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Err(e) = compare(&ours, &theirs) {
+                problems.push(format!("{label}: {e}"));
+            }
+            if ours != theirs {
+                all_equal = false;
+            }
+            let our_stages: Vec<String> = plan.stages.iter().filter(|s| s.named).map(|s| s.name.clone()).collect();
+            let their_stages = stage_names(exp.get(stages_key).unwrap_or(&Value::Null));
+            if our_stages != their_stages {
+                problems.push(format!("{label}: stages {our_stages:?} vs expected {their_stages:?}"));
+            }
+        }
+        if problems.is_empty() {
+            ok += 1;
+            if all_equal {
+                full_equal += 1;
+            }
+        } else {
+            failures.push(format!("{name}: {}", problems.join("; ")));
+        }
+    }
+    let rate = 100.0 * ok as f64 / total.max(1) as f64;
+    println!("matrix conformance (expected config -> jobs): {ok}/{total} files agree ({rate:.1}%), {full_equal} with byte-identical job configs");
+    for f in &failures {
+        println!("  DIFF {f}");
+    }
+    assert!(rate >= 95.0, "agreement {rate:.1}% is below 95%");
+}
