@@ -89,9 +89,13 @@ fn accepts(s: &Schema, n: &Node) -> u8 {
     match &s.kind {
         Kind::Any(alts) => alts.iter().map(|a| accepts(a, n)).max().unwrap_or(0),
         Kind::Map { .. } | Kind::Object => {
-            if t == T::Map {
+            if is_secure_map(n) && s.prop("secure").is_none() {
+                0
+            } else if t == T::Map {
                 2
             } else if s.changes.iter().any(|c| c == "cache") && matches!(t, T::Str | T::Seq) {
+                1
+            } else if s.changes.iter().any(|c| c == "enable") && t == T::Bool {
                 1
             } else if let Some((_, only_str)) = &s.prefix {
                 if t == T::Null {
@@ -136,6 +140,10 @@ fn accepts(s: &Schema, n: &Node) -> u8 {
     }
 }
 
+fn is_secure_map(n: &Node) -> bool {
+    matches!(&n.value, Value::Map(m) if m.len() == 1 && m[0].0.name == "secure")
+}
+
 fn is_custom(key: &str) -> bool {
     key.starts_with('_') || key.starts_with('.')
 }
@@ -178,7 +186,8 @@ fn clean_key(key: &str) -> String {
 }
 
 fn strict_base64(s: &str) -> bool {
-    let b = s.as_bytes();
+    let cleaned: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let b = &cleaned[..];
     if b.is_empty() || b.len() % 4 != 0 {
         return false;
     }
@@ -281,9 +290,6 @@ impl<'a> Decoder<'a> {
         if let Some(a) = alts.iter().find(|a| accepts(a, n) == 2) {
             return a.clone();
         }
-        if let Some(a) = alts.iter().find(|a| accepts(a, n) == 1) {
-            return a.clone();
-        }
         alts.first().cloned().unwrap_or_else(|| Arc::new(generic_provider()))
     }
 
@@ -306,6 +312,19 @@ impl<'a> Decoder<'a> {
         let entries: Vec<(Key, Node)> = match &n.value {
             Value::Map(m) => m.clone(),
             _ => {
+                if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
+                    let b = match &n.value {
+                        Value::Scalar { value: Scalar::Bool(b), .. } => Some(*b),
+                        Value::Scalar { value: Scalar::Str(v), .. } if v == "yes" => Some(true),
+                        Value::Scalar { value: Scalar::Str(v), .. } if v == "no" => Some(false),
+                        _ => None,
+                    };
+                    if let Some(b) = b {
+                        let mut m = Map::new();
+                        m.insert("enabled".into(), J::Bool(b));
+                        return J::Object(m);
+                    }
+                }
                 if s.changes.iter().any(|c| c == "cache") && matches!(ty(n), T::Str | T::Seq) {
                     return self.cache_shorthand(s, n, path, ptr);
                 }
@@ -347,7 +366,7 @@ impl<'a> Decoder<'a> {
                     return n.to_json();
                 }
                 self.invalid_type("map", n, path);
-                return J::Null;
+                return n.to_json();
             }
         };
         let (props, pattern, strict) = match &s.kind {
@@ -377,6 +396,7 @@ impl<'a> Decoder<'a> {
 
         // 1. key fixes
         let mut fixed: Vec<(String, Key, Node, bool)> = Vec::new(); // (name, key, node, moved)
+        let mut moved: Vec<(String, Key, Node)> = Vec::new();
         for (k, v) in &entries {
             let name = k.name.clone();
             if props.is_empty() || prop(&name).is_some() || is_custom(&name) {
@@ -462,20 +482,27 @@ impl<'a> Decoder<'a> {
                             help,
                         );
                     }
-                    // moved keys go to the end, replacing an existing one
-                    fixed.retain(|(nm, ..)| nm != &target);
-                    fixed.push((target, k.clone(), v.clone(), true));
+                    // a renamed key takes the place of an existing target key (Ruby Hash
+                    // assignment keeps position), otherwise it is appended at the end
+                    moved.push((target, k.clone(), v.clone()));
                 }
                 None => fixed.push((name, k.clone(), v.clone(), false)),
             }
         }
-        // keep moved keys after the others (travis-yml re-inserts them)
-        let (mut stay, moved): (Vec<_>, Vec<_>) = fixed.into_iter().partition(|e| !e.3);
-        for m in moved {
-            stay.retain(|e| e.0 != m.0);
-            stay.push(m);
+        for (target, k, v) in moved {
+            if let Some(slot) = fixed.iter_mut().find(|e| e.0 == target) {
+                slot.1 = k;
+                slot.2 = v;
+                slot.3 = true;
+            } else {
+                fixed.push((target, k, v, true));
+            }
         }
-        let mut fixed = stay;
+        // unknown (and private) keys come first, as travis-yml re-inserts known keys
+        let (unknown_first, known): (Vec<_>, Vec<_>) =
+            fixed.into_iter().partition(|e| !props.is_empty() && prop(&e.0).is_none());
+        let mut fixed = unknown_first;
+        fixed.extend(known);
 
         // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
         if let Some((pk, only_str)) = &s.prefix {
@@ -526,6 +553,9 @@ impl<'a> Decoder<'a> {
         }
         let mut out = Map::new();
         let present: HashSet<String> = fixed.iter().map(|e| e.0.clone()).collect();
+        for e in fixed.iter().filter(|e| !props.is_empty() && prop(&e.0).is_none()) {
+            out.insert(e.0.clone(), J::Null);
+        }
         for k in &order {
             if present.contains(k) {
                 out.insert(k.clone(), J::Null); // placeholder keeps position
@@ -557,6 +587,10 @@ impl<'a> Decoder<'a> {
                 let v = self.walk(&ps, node, &cpath, &cptr);
                 if name == "if" {
                     self.check_condition(node, &cpath);
+                }
+                if v.is_null() {
+                    out.shift_remove(name);
+                    continue;
                 }
                 out.insert(name.clone(), v);
             } else if let Some(pat) = &pattern {
@@ -595,7 +629,33 @@ impl<'a> Decoder<'a> {
                 out.insert(name.clone(), node.to_json());
             }
         }
-        // placeholders that stayed null because of drop: remove keys never filled
+        // notifications: root-level on_success/on_failure are inherited by every target
+        if s.changes.iter().any(|c| c == "inherit") {
+            let inherited: Vec<(String, J)> = ["on_success", "on_failure"]
+                .iter()
+                .filter_map(|k| out.get(*k).map(|v| (k.to_string(), v.clone())))
+                .collect();
+            for (k, _) in &inherited {
+                out.shift_remove(k);
+            }
+            for (_, v) in out.iter_mut() {
+                if let J::Array(items) = v {
+                    for it in items.iter_mut() {
+                        if let J::Object(o) = it {
+                            for (k, iv) in &inherited {
+                                if !o.contains_key(k) {
+                                    o.insert(k.clone(), iv.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if out.is_empty() {
+                self.provider = saved_provider;
+                return J::Null;
+            }
+        }
         // 4. defaults
         for (k, ps) in &props {
             if out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
@@ -622,6 +682,11 @@ impl<'a> Decoder<'a> {
         // reorder so defaults sit where travis-yml puts them: required/default keys first
         if !order.is_empty() {
             let mut re = Map::new();
+            for e in fixed.iter().filter(|e| !props.is_empty() && prop(&e.0).is_none()) {
+                if let Some(v) = out.get(&e.0) {
+                    re.insert(e.0.clone(), v.clone());
+                }
+            }
             for k in &order {
                 if let Some(v) = out.get(k) {
                     re.insert(k.clone(), v.clone());
@@ -725,7 +790,9 @@ impl<'a> Decoder<'a> {
         let is_env = s.changes.iter().any(|c| c == "env_vars");
         let items: Vec<Node> = match &n.value {
             Value::Seq(items) => items.clone(),
-            _ if n.is_null() => return J::Null,
+            _ if n.is_null() => {
+                return if is_env { json!([{}]) } else { J::Array(vec![]) };
+            }
             _ => vec![n.clone()],
         };
         // flatten nested sequences
@@ -826,7 +893,6 @@ impl<'a> Decoder<'a> {
                     } else {
                         match &v.value {
                             Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => v.to_json(),
-                            Value::Scalar { value: Scalar::Null, .. } => J::String(String::new()),
                             Value::Scalar { value: Scalar::Str(s), .. } => J::String(s.clone()),
                             Value::Scalar { .. } => v.to_json(),
                             _ => v.to_json(),
@@ -884,7 +950,7 @@ impl<'a> Decoder<'a> {
                 Value::Map(m) if m.len() == 1 && m[0].0.name == "secure" => {
                     let inner = m[0].1.to_json();
                     if let Some(sv) = inner.as_str() {
-                        if !strict_base64(sv) {
+                        if s.strict_secure && !strict_base64(sv) {
                             let p = format!("{path}.secure");
                             let val = json!({"secure": sv});
                             self.msg(
@@ -904,7 +970,7 @@ impl<'a> Decoder<'a> {
                 Value::Scalar { value: Scalar::Bool(b), .. } => J::String(b.to_string()),
                 _ => {
                     self.invalid_type("str", n, path);
-                    J::Null
+                    n.to_json()
                 }
             },
             Kind::Bool => {
@@ -941,7 +1007,7 @@ impl<'a> Decoder<'a> {
                     }
                     None => {
                         self.invalid_type("bool", n, path);
-                        J::Null
+                        n.to_json()
                     }
                 }
             }
@@ -953,13 +1019,13 @@ impl<'a> Decoder<'a> {
                         Ok(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
                         Err(_) => {
                             self.invalid_type("num", n, path);
-                            J::Null
+                            n.to_json()
                         }
                     },
                 },
                 _ => {
                     self.invalid_type("num", n, path);
-                    J::Null
+                    n.to_json()
                 }
             },
             Kind::Str {
@@ -973,7 +1039,7 @@ impl<'a> Decoder<'a> {
                     Value::Scalar { value: Scalar::Bool(b), .. } => b.to_string(),
                     _ => {
                         self.invalid_type("str", n, path);
-                        return J::Null;
+                        return n.to_json();
                     }
                 };
                 if let Some(en) = enumeration {
@@ -1160,23 +1226,50 @@ fn provider_from_map(s: &Schema) -> Option<String> {
     }
 }
 
+/// Deploy entry whose provider is missing or unknown: the keys every provider shares.
 fn generic_provider() -> Schema {
-    // unknown provider: keep the entry as written
-    let mut s = crate::schema::compiled()
-        .root
-        .prop("deploy")
-        .map(|d| (**d).clone())
-        .unwrap_or_else(|| unreachable_schema());
-    s.kind = Kind::Object;
-    s
+    static G: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    G.get_or_init(|| {
+        let c = crate::schema::compiled();
+        let base = c
+            .root
+            .prop("deploy")
+            .and_then(|d| first_map(d))
+            .map(|m| (*m).clone());
+        let mut s = match base {
+            Some(s) => s,
+            None => {
+                let mut s = (*c.root).clone();
+                s.kind = Kind::Object;
+                return s;
+            }
+        };
+        if let Kind::Map { props, .. } = &mut s.kind {
+            props.retain(|(k, _)| {
+                matches!(k.as_str(), "provider" | "on" | "run" | "allow_failure" | "cleanup" | "skip_cleanup" | "edge")
+            });
+            for (k, p) in props.iter_mut() {
+                if k == "provider" {
+                    let mut np = (**p).clone();
+                    np.kind = Kind::Str { enumeration: None, values: Default::default(), pattern: None };
+                    *p = Arc::new(np);
+                }
+            }
+        }
+        s.required = vec!["provider".into()];
+        s
+    })
+    .clone()
 }
 
-fn unreachable_schema() -> Schema {
-    // a permissive object schema
-    let c = crate::schema::compiled();
-    let mut s = (*c.root).clone();
-    s.kind = Kind::Object;
-    s
+/// The first map schema found under `s` (through seqs and anyOfs).
+fn first_map(s: &Arc<Schema>) -> Option<Arc<Schema>> {
+    match &s.kind {
+        Kind::Map { .. } => Some(s.clone()),
+        Kind::Seq(i) => first_map(i),
+        Kind::Any(alts) => alts.iter().find_map(first_map),
+        _ => None,
+    }
 }
 
 fn matches_format(p: &str, v: &str) -> bool {

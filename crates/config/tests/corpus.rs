@@ -82,6 +82,10 @@ fn corpus_agreement() {
             let t = sets(&theirs, true);
             println!("MSGS {name}\n  ours-only: {:?}\n  theirs-only: {:?}", o.difference(&t).collect::<Vec<_>>(), t.difference(&o).collect::<Vec<_>>());
         }
+        if let (Ok(d), Some(c)) = (std::env::var("CORPUS_DUMP"), &loaded.config) {
+            let _ = std::fs::create_dir_all(&d);
+            let _ = std::fs::write(format!("{d}/{name}.json"), serde_json::to_string(c).unwrap());
+        }
         if let (Some(c), Some(e)) = (&loaded.config, exp.get("config").filter(|c| c.is_object())) {
             cfg_total += 1;
             if c == e {
