@@ -1,13 +1,260 @@
-//! `travis-local compile` and `travis-local secrets`.
+//! `travis-local compile [JOB]` (print a job's bash script) and `travis-local secrets`
+//! (list `secure:` entries and local secrets, never their values).
+//!
+//! Exit codes: 0 success; 1 no job to compile; 2 usage or I/O error; 3 config invalid,
+//! secrets file invalid or tracked by git.
+
+use crate::secrets::{self, SecretArgs};
+use crate::{compile, CompileOptions};
+use std::path::{Path, PathBuf};
+use travis_local_matrix::FactArgs;
+
 #[derive(clap::Args, Debug)]
-pub struct CompileArgs {}
-#[derive(clap::Args, Debug)]
-pub struct SecretsArgs {}
-pub fn compile_main(_args: &CompileArgs) -> i32 {
-    eprintln!("travis-local compile: not implemented yet");
-    2
+pub struct CompileArgs {
+    /// Job to compile: number (`1.3` or `3`) or name [default: the first job]
+    #[arg(value_name = "JOB")]
+    pub job: Option<String>,
+    /// Only consider jobs of this stage
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub facts: FactArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Compile deploy providers other than `script` as errors instead of "not run locally"
+    #[arg(long)]
+    pub deploy: bool,
+    /// Leave colour codes out of the script's messages
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+    /// TRAVIS_BUILD_DIR of the script [default: /home/travis/build/OWNER/REPO]
+    #[arg(long = "build-dir", value_name = "PATH")]
+    pub build_dir: Option<String>,
+    /// Export HOME to this path at the start of the script
+    #[arg(long = "home-dir", value_name = "PATH")]
+    pub home_dir: Option<String>,
+    /// Start `services:` with systemctl in the script, as on a Travis VM
+    #[arg(long = "start-services")]
+    pub start_services: bool,
 }
-pub fn secrets_main(_args: &SecretsArgs) -> i32 {
-    eprintln!("travis-local secrets: not implemented yet");
-    2
+
+#[derive(clap::Args, Debug)]
+pub struct SecretsArgs {
+    /// Config file, relative to the repository directory
+    #[arg(long = "config", value_name = "PATH", default_value = ".travis.yml")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// The repository root: git's top level for the current directory, else the directory.
+pub fn repo_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(&cwd)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim_end_matches(['\n', '\r'])))
+        .filter(|p| p.is_dir())
+        .unwrap_or(cwd)
+}
+
+pub fn compile_main(args: &CompileArgs) -> i32 {
+    let repo = repo_root();
+    match compile_in(&repo, args) {
+        Ok((script, notices)) => {
+            for n in notices {
+                eprintln!("note: {n}");
+            }
+            print!("{script}");
+            0
+        }
+        Err((code, message)) => {
+            eprintln!("{message}");
+            code
+        }
+    }
+}
+
+/// Compile the selected job of the repository at `repo`: (script, notices) or
+/// (exit code, message).
+pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String>), (i32, String)> {
+    let facts = args
+        .facts
+        .resolve(repo)
+        .map_err(|e| (2, format!("error: {e}")))?;
+    let loaded =
+        travis_local_matrix::load_build(repo, &args.facts.config, &facts).map_err(|e| match e {
+            travis_local_matrix::LoadError::Io(m) => (2, format!("error: {m}")),
+            travis_local_matrix::LoadError::Invalid(m) => (3, format!("error: {m}")),
+        })?;
+    if loaded.has_errors {
+        return Err((
+            3,
+            format!(
+                "{}\nerror: the config is invalid; nothing compiled",
+                loaded.diagnostics.join("\n")
+            ),
+        ));
+    }
+    let plan = travis_local_matrix::plan(&loaded.config, &facts);
+    if !plan.runs {
+        return Err((
+            1,
+            format!(
+                "no job would run for these facts: {}",
+                plan.reason.clone().unwrap_or_else(|| "no jobs".into())
+            ),
+        ));
+    }
+    let selectors: Vec<String> = args.job.iter().cloned().collect();
+    let jobs = travis_local_matrix::select(&plan, &selectors, args.stage.as_deref())
+        .map_err(|e| (2, format!("error: {e}")))?;
+    let Some(job) = jobs.first() else {
+        return Err((1, "no job matches the selection".into()));
+    };
+    let mut notices = loaded.notes.clone();
+    if jobs.len() > 1 {
+        notices.push(format!(
+            "{} jobs match; compiling job {} (pass a job number or name to choose)",
+            jobs.len(),
+            job.number
+        ));
+    }
+    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
+    let local_env = crate::local::local_config_env(repo).map_err(|e| (3, format!("error: {e}")))?;
+    let opts = CompileOptions {
+        deploy: args.deploy,
+        build_dir: args.build_dir.clone(),
+        home_dir: args.home_dir.clone(),
+        color: !args.no_color,
+        start_services: args.start_services,
+        local_env,
+        secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
+        ..Default::default()
+    };
+    let compiled = compile(job, &facts, &secrets, &opts);
+    notices.extend(compiled.notices);
+    Ok((compiled.script, notices))
+}
+
+pub fn secrets_main(args: &SecretsArgs) -> i32 {
+    let repo = repo_root();
+    match secrets_report(&repo, args) {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err((code, message)) => {
+            eprintln!("{message}");
+            code
+        }
+    }
+}
+
+/// The text `travis-local secrets` prints.
+pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, String)> {
+    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
+    let path = if args.config.is_absolute() {
+        args.config.clone()
+    } else {
+        repo.join(&args.config)
+    };
+    let config = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let v: serde_yaml::Value = serde_yaml::from_str(&text)
+                .map_err(|e| (3, format!("error: {}: invalid YAML: {e}", path.display())))?;
+            serde_json::to_value(v).map_err(|e| (3, format!("error: {}: {e}", path.display())))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
+        Err(e) => return Err((2, format!("error: cannot read {}: {e}", path.display()))),
+    };
+    let entries = secrets::find_secure_entries(&config, &secrets);
+    let used: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    if args.format == Format::Json {
+        let settings: Vec<serde_json::Value> = secrets
+            .settings
+            .iter()
+            .map(|s| {
+                serde_json::json!({"name": s.name, "branch": s.branch, "public": s.public, "origin": s.origin})
+            })
+            .collect();
+        let unused: Vec<&str> = secrets
+            .secure
+            .iter()
+            .filter(|s| !used.iter().any(|u| u.starts_with(&s.id)))
+            .map(|s| s.id.as_str())
+            .collect();
+        let v = serde_json::json!({
+            "secrets_file": secrets.file.as_ref().map(|p| p.display().to_string()),
+            "secure": entries,
+            "settings": settings,
+            "unused_secure_ids": unused,
+        });
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Secrets file: {}\n\n",
+        secrets
+            .file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none)".into())
+    ));
+    out.push_str(&format!("secure: entries in {}\n", args.config.display()));
+    if entries.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for e in &entries {
+        out.push_str(&format!(
+            "  {}  {:<24} {:<20} {}\n",
+            e.id,
+            e.location,
+            e.name.clone().unwrap_or_else(|| "?".into()),
+            if e.has_local_value {
+                "local value: yes"
+            } else {
+                "local value: NO (not exported)"
+            }
+        ));
+    }
+    out.push_str("\nRepository-settings variables (secrets file and --secret)\n");
+    if secrets.settings.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for s in &secrets.settings {
+        out.push_str(&format!(
+            "  {:<24} {:<8} branch: {:<12} from {}\n",
+            s.name,
+            if s.public { "public" } else { "secret" },
+            s.branch.clone().unwrap_or_else(|| "(all)".into()),
+            s.origin
+        ));
+    }
+    for s in &secrets.secure {
+        if !used.iter().any(|u| u.starts_with(&s.id)) {
+            out.push_str(&format!(
+                "\nnote: secure id {} of the secrets file matches no entry of the config\n",
+                s.id
+            ));
+        }
+    }
+    Ok(out)
 }

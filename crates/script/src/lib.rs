@@ -1,2 +1,38 @@
-//! Job script compilation and secrets. (Skeleton: issue 5.)
+//! travis-local-script: turns one planned job into the bash script Travis would run
+//! (phases, helpers, env order, deployment), and owns everything about secrets: loading
+//! them, deciding which a job gets, and masking them in output.
+//!
+//! The runner uses: [`compile`] → [`Compiled`] (script text without secret values, plus
+//! the process environment that carries them), [`secrets::SecretArgs::load`] and
+//! [`Masker`] for every stream it prints or writes.
+
 pub mod cli;
+mod compile;
+mod lang;
+pub mod local;
+pub mod mask;
+pub mod quote;
+pub mod secrets;
+
+pub use compile::{compile, split_env_string, CompileOptions};
+pub use mask::Masker;
+pub use secrets::{Secret, SecretArgs, Secrets, SecretsError};
+
+/// The result of compiling a job.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    /// The complete bash script. Contains no secret value.
+    pub script: String,
+    /// Environment for the bash process: `__TL_SECRET_<n>` variables holding secret values
+    /// that the script's export lines reference (and then unset). Never write to disk.
+    pub env: Vec<(String, String)>,
+    /// Secret values to mask (`[secure]`) in every output stream; feed to [`Masker::new`].
+    pub mask: Vec<String>,
+    /// Things to tell the user before the job starts (e.g. a `secure:` entry without a
+    /// local value). Safe to print: they contain no secret value.
+    pub notices: Vec<String>,
+    /// The job's variables as the script exports them, in order (builtins, settings,
+    /// .travis.yml, language versions), with secret values resolved and public values
+    /// verbatim (unexpanded). For hooks (`JobHook::before_job`); treat as secret.
+    pub job_env: Vec<(String, String)>,
+}

@@ -1,0 +1,547 @@
+//! Local secrets: the stand-in for Travis's repository settings and for the decryption of
+//! `secure:` entries. Loads `.travis-local/secrets.yml` (or `--secrets-file`) and
+//! `--secret NAME=VALUE`, refuses a git-tracked secrets file, and decides per job which
+//! secrets are exported (branch scoping, fork pull requests) exactly as Travis's scheduler
+//! and travis-build do (spec §3). Secret values live in [`Secret`], whose `Debug` and
+//! `Display` never print them.
+//!
+//! Secure ids: a `secure:` entry of `.travis.yml` is an RSA ciphertext we cannot decrypt.
+//! It is matched to a local plaintext by its *id*: the first 8 hex digits of the SHA-256 of
+//! the ciphertext string (surrounding whitespace removed). `travis-local secrets` prints
+//! the id of every entry.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A secret value. `Debug`/`Display` print `[secure]`; use [`Secret::expose`] to read it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The plaintext. Only for the process environment and the masker.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([secure])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[secure]")
+    }
+}
+
+/// A repository-settings variable (from the secrets file, `--secret`, or the public
+/// `env:` of `.travis-local/config.yml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsVar {
+    pub name: String,
+    pub value: Secret,
+    /// Exported only when `TRAVIS_BRANCH` equals this.
+    pub branch: Option<String>,
+    /// "Display value in build log": shown in logs, not masked, exported even on fork PRs.
+    pub public: bool,
+    /// Where it was defined, for messages (`secrets.yml env[0]`, `--secret`).
+    pub origin: String,
+}
+
+/// A local plaintext for a `secure:` entry, `NAME=value` (or a bare value for secure
+/// strings outside `env`, e.g. a deploy `api_key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurePlain {
+    pub id: String,
+    pub plain: Secret,
+}
+
+/// All local secrets.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub settings: Vec<SettingsVar>,
+    pub secure: Vec<SecurePlain>,
+    /// The secrets file that was read, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// A failure to load secrets, with the exit code the command should end with
+/// (3: secrets file invalid or tracked by git, 2: usage / unreadable file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretsError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl fmt::Display for SecretsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SecretsError {}
+
+/// Flags for where secrets come from; flatten into `compile`, `secrets` and `run`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SecretArgs {
+    /// Secrets file (repository-settings variables and plaintexts of `secure:` entries)
+    /// [default: .travis-local/secrets.yml in the repository]
+    #[arg(long = "secrets-file", value_name = "PATH")]
+    pub secrets_file: Option<PathBuf>,
+    /// A secret variable NAME=VALUE, exported on every branch (repeatable)
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secret: Vec<String>,
+    /// Read the secrets file even though git tracks it
+    #[arg(long = "allow-tracked-secrets")]
+    pub allow_tracked_secrets: bool,
+}
+
+impl SecretArgs {
+    /// Load the secrets for the repository at `repo_dir`.
+    pub fn load(&self, repo_dir: &Path) -> Result<Secrets, SecretsError> {
+        load(repo_dir, self)
+    }
+}
+
+/// Path of the default secrets file of a repository.
+pub fn default_secrets_path(repo_dir: &Path) -> PathBuf {
+    repo_dir.join(".travis-local").join("secrets.yml")
+}
+
+/// Load the secrets file (explicit, or the default one if it exists) and the `--secret`
+/// flags.
+pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError> {
+    let mut secrets = Secrets::default();
+    let (path, explicit) = match &args.secrets_file {
+        Some(p) => (p.clone(), true),
+        None => (default_secrets_path(repo_dir), false),
+    };
+    if path.exists() {
+        if !args.allow_tracked_secrets && git_tracks(&path) {
+            return Err(SecretsError {
+                code: 3,
+                message: format!(
+                    "error: the secrets file {} is tracked by git; travis-local refuses to read committed secrets.\n  \
+                     Untrack it (and rotate the values if they were pushed):\n    \
+                     git rm --cached {}\n    echo '{}' >> .gitignore\n  \
+                     or pass --allow-tracked-secrets to read it anyway.",
+                    path.display(),
+                    shell_word(&path.display().to_string()),
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .map(|n| if explicit { n } else { format!(".travis-local/{n}") })
+                        .unwrap_or_default(),
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| SecretsError {
+            code: 2,
+            message: format!(
+                "error: cannot read the secrets file {}: {e}",
+                path.display()
+            ),
+        })?;
+        parse_secrets_file(&path.display().to_string(), &text, &mut secrets)?;
+        secrets.file = Some(path);
+    } else if explicit {
+        return Err(SecretsError {
+            code: 2,
+            message: format!("error: --secrets-file {}: no such file", path.display()),
+        });
+    }
+    for (i, flag) in args.secret.iter().enumerate() {
+        let (name, value) = split_assignment(flag).ok_or_else(|| SecretsError {
+            code: 2,
+            message: format!(
+                "error: --secret `{}`: expected NAME=VALUE with NAME a shell variable name",
+                flag.split('=').next().unwrap_or("")
+            ),
+        })?;
+        secrets.settings.push(SettingsVar {
+            name: name.to_string(),
+            value: Secret::new(value),
+            branch: None,
+            public: false,
+            origin: format!("--secret #{}", i + 1),
+        });
+    }
+    Ok(secrets)
+}
+
+/// True when `path` is inside a git work tree and tracked there.
+fn git_tracks(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@".contains(&b))
+    {
+        s.to_string()
+    } else {
+        crate::quote::sq(s)
+    }
+}
+
+/// `NAME=VALUE` with a valid shell name.
+pub fn split_assignment(s: &str) -> Option<(&str, &str)> {
+    let (name, value) = s.split_once('=')?;
+    valid_name(name).then_some((name, value))
+}
+
+/// A shell variable name.
+pub fn valid_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_yaml(text: &str) -> Result<Value, String> {
+    let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    serde_json::to_value(v).map_err(|e| e.to_string())
+}
+
+/// Parse the secrets file format (see README):
+/// `env: [{name, value, branch?, public?}]`, `secure: {ID: "NAME=value"}`.
+pub fn parse_secrets_file(file: &str, text: &str, into: &mut Secrets) -> Result<(), SecretsError> {
+    let err = |m: String| SecretsError {
+        code: 3,
+        message: format!("error: {file}: {m}"),
+    };
+    let doc = parse_yaml(text).map_err(|e| err(format!("invalid YAML: {e}")))?;
+    let map = match doc {
+        Value::Null => return Ok(()),
+        Value::Object(m) => m,
+        _ => {
+            return Err(err(
+                "expected a mapping with the keys `env` and `secure`".into()
+            ))
+        }
+    };
+    for (key, value) in &map {
+        match key.as_str() {
+            "env" => {
+                let items = match value {
+                    Value::Null => continue,
+                    Value::Array(a) => a,
+                    _ => {
+                        return Err(err(
+                            "`env` must be a list of {name, value, branch, public}".into()
+                        ))
+                    }
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let Value::Object(m) = item else {
+                        return Err(err(format!(
+                            "env[{i}]: expected a mapping {{name: ..., value: ...}}"
+                        )));
+                    };
+                    let name = m.get("name").and_then(scalar_string).unwrap_or_default();
+                    if !valid_name(&name) {
+                        return Err(err(format!(
+                            "env[{i}]: `name` must be a shell variable name, got `{name}`"
+                        )));
+                    }
+                    let value = m.get("value").and_then(scalar_string).ok_or_else(|| {
+                        err(format!(
+                            "env[{i}] ({name}): `value` is missing or not a scalar"
+                        ))
+                    })?;
+                    let branch = match m.get("branch") {
+                        None | Some(Value::Null) => None,
+                        Some(b) => Some(scalar_string(b).ok_or_else(|| {
+                            err(format!("env[{i}] ({name}): `branch` must be a branch name"))
+                        })?),
+                    };
+                    let public = match m.get("public") {
+                        None | Some(Value::Null) => false,
+                        Some(Value::Bool(b)) => *b,
+                        Some(_) => {
+                            return Err(err(format!(
+                                "env[{i}] ({name}): `public` must be true or false"
+                            )))
+                        }
+                    };
+                    for k in m.keys() {
+                        if !["name", "value", "branch", "public"].contains(&k.as_str()) {
+                            return Err(err(format!(
+                                "env[{i}] ({name}): unknown key `{k}` (expected name, value, branch, public)"
+                            )));
+                        }
+                    }
+                    into.settings.push(SettingsVar {
+                        name,
+                        value: Secret::new(value),
+                        branch,
+                        public,
+                        origin: format!("{file} env[{i}]"),
+                    });
+                }
+            }
+            "secure" => {
+                let entries = match value {
+                    Value::Null => continue,
+                    Value::Object(m) => m,
+                    _ => return Err(err("`secure` must be a mapping ID: \"NAME=value\"".into())),
+                };
+                for (id, plain) in entries {
+                    let id = id.trim().to_ascii_lowercase();
+                    if id.len() < 4 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(err(format!(
+                            "secure: `{id}` is not a secure id (hex digits, as printed by `travis-local secrets`)"
+                        )));
+                    }
+                    let plain = scalar_string(plain).ok_or_else(|| {
+                        err(format!("secure.{id}: expected a string \"NAME=value\""))
+                    })?;
+                    into.secure.push(SecurePlain {
+                        id,
+                        plain: Secret::new(plain),
+                    });
+                }
+            }
+            other => {
+                return Err(err(format!(
+                    "unknown key `{other}` (expected `env` and `secure`)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The id of a `secure:` ciphertext: first 8 hex digits of its SHA-256.
+pub fn secure_id(ciphertext: &str) -> String {
+    let digest = Sha256::digest(ciphertext.trim().as_bytes());
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+impl Secrets {
+    /// The local plaintext for a ciphertext, if any (ids may be given as a prefix of ≥4
+    /// hex digits).
+    pub fn secure_plain(&self, ciphertext: &str) -> Option<&Secret> {
+        let id = secure_id(ciphertext);
+        self.secure
+            .iter()
+            .find(|s| id.starts_with(&s.id))
+            .map(|s| &s.plain)
+    }
+
+    /// Every secret value (non-public settings values and secure plaintext values), for
+    /// masking. Values shorter than 3 characters are left out (they would mask noise).
+    pub fn mask_values(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |v: &str| {
+            if v.chars().count() >= 3 && !out.iter().any(|o| o == v) {
+                out.push(v.to_string());
+            }
+        };
+        for s in &self.settings {
+            if !s.public {
+                add(s.value.expose());
+                let unq = unquote(s.value.expose());
+                add(&unq);
+            }
+        }
+        for s in &self.secure {
+            let plain = s.plain.expose();
+            match split_assignment(plain) {
+                Some((_, value)) => {
+                    add(value);
+                    add(&unquote(value));
+                }
+                None => add(plain),
+            }
+        }
+        out
+    }
+}
+
+/// Remove one level of matching surrounding quotes (`"x y"` → `x y`).
+pub fn unquote(v: &str) -> String {
+    let b = v.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        v[1..v.len() - 1].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// A `secure:` entry found in a config.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecureEntry {
+    pub id: String,
+    /// Dotted location, e.g. `env.global[2]`, `deploy[0].api_key`.
+    pub location: String,
+    /// The variable name when known (from the local plaintext `NAME=value`, or the key
+    /// holding it such as `api_key`).
+    pub name: Option<String>,
+    /// True when a local plaintext exists.
+    pub has_local_value: bool,
+}
+
+/// Walk a config (normalised or raw) and list every `secure:` entry with its location.
+pub fn find_secure_entries(config: &Value, secrets: &Secrets) -> Vec<SecureEntry> {
+    let mut out = Vec::new();
+    walk(config, String::new(), None, secrets, &mut out);
+    out
+}
+
+fn walk(v: &Value, path: String, key: Option<&str>, secrets: &Secrets, out: &mut Vec<SecureEntry>) {
+    match v {
+        Value::Object(m) => {
+            if m.len() == 1 {
+                if let Some(Value::String(cipher)) = m.get("secure") {
+                    let plain = secrets.secure_plain(cipher);
+                    let name = plain
+                        .and_then(|p| split_assignment(p.expose()).map(|(n, _)| n.to_string()))
+                        .or_else(|| key.filter(|k| !k.is_empty()).map(str::to_string));
+                    out.push(SecureEntry {
+                        id: secure_id(cipher),
+                        location: path,
+                        name,
+                        has_local_value: plain.is_some(),
+                    });
+                    return;
+                }
+            }
+            for (k, child) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(child, p, Some(k), secrets, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                walk(child, format!("{path}[{i}]"), key, secrets, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_prints_its_value() {
+        let s = Secret::new("hunter22");
+        assert_eq!(format!("{s}"), "[secure]");
+        assert!(!format!("{s:?}").contains("hunter22"));
+        let v = SettingsVar {
+            name: "X".into(),
+            value: s,
+            branch: None,
+            public: false,
+            origin: "t".into(),
+        };
+        assert!(!format!("{v:?}").contains("hunter22"));
+    }
+
+    #[test]
+    fn secure_id_is_stable() {
+        assert_eq!(secure_id("abc"), "ba7816bf");
+        assert_eq!(secure_id("  abc\n"), "ba7816bf");
+    }
+
+    #[test]
+    fn parses_the_documented_format() {
+        let text = r#"
+env:
+  - {name: AWS_ACCESS_KEY_ID, value: "AKIA123", branch: staging}
+  - {name: LOG_LEVEL, value: debug, public: true}
+  - {name: PORT, value: 8080}
+secure:
+  ba7816bf: "DEPLOY_TOKEN=tok123"
+"#;
+        let mut s = Secrets::default();
+        parse_secrets_file("s.yml", text, &mut s).unwrap();
+        assert_eq!(s.settings.len(), 3);
+        assert_eq!(s.settings[0].branch.as_deref(), Some("staging"));
+        assert!(s.settings[1].public);
+        assert_eq!(s.settings[2].value.expose(), "8080");
+        assert_eq!(
+            s.secure_plain("abc").map(|p| p.expose()),
+            Some("DEPLOY_TOKEN=tok123")
+        );
+        let m = s.mask_values();
+        assert!(m.contains(&"AKIA123".to_string()));
+        assert!(m.contains(&"tok123".to_string()));
+        assert!(!m.contains(&"debug".to_string()));
+    }
+
+    #[test]
+    fn rejects_bad_files_with_location() {
+        for (text, needle) in [
+            ("env: [{name: 1X, value: a}]", "env[0]"),
+            ("env: [{name: X}]", "value"),
+            ("env: [{name: X, value: a, branh: m}]", "branh"),
+            ("secure: {zz: a}", "zz"),
+            ("foo: 1", "foo"),
+            ("env: [", "invalid YAML"),
+        ] {
+            let mut s = Secrets::default();
+            let e = parse_secrets_file("s.yml", text, &mut s).unwrap_err();
+            assert_eq!(e.code, 3);
+            assert!(e.message.contains(needle), "{text}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn finds_secure_entries() {
+        let cfg: Value = serde_json::json!({
+            "env": {"global": [{"A": "1"}, {"secure": "abc"}]},
+            "deploy": [{"provider": "x", "api_key": {"secure": "zzz"}}]
+        });
+        let mut s = Secrets::default();
+        s.secure.push(SecurePlain {
+            id: "ba7816bf".into(),
+            plain: Secret::new("TOK=v"),
+        });
+        let e = find_secure_entries(&cfg, &s);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].location, "env.global[1]");
+        assert_eq!(e[0].name.as_deref(), Some("TOK"));
+        assert!(e[0].has_local_value);
+        assert_eq!(e[1].location, "deploy[0].api_key");
+        assert_eq!(e[1].name.as_deref(), Some("api_key"));
+        assert!(!e[1].has_local_value);
+    }
+}
