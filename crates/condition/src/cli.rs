@@ -5,6 +5,5 @@ pub struct ConditionArgs {
     pub condition: String,
 }
 pub fn main(_args: &ConditionArgs) -> i32 {
-    eprintln!("travis-local condition: not implemented yet");
     2
 }
