@@ -174,11 +174,8 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
         repo.join(&args.config)
     };
     let config = match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let v: serde_yaml::Value = serde_yaml::from_str(&text)
-                .map_err(|e| (3, format!("error: {}: invalid YAML: {e}", path.display())))?;
-            serde_json::to_value(v).map_err(|e| (3, format!("error: {}: {e}", path.display())))?
-        }
+        Ok(text) => travis_local_config::yaml_to_json(&text)
+            .map_err(|e| (3, format!("error: {}: invalid YAML: {e}", path.display())))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
         Err(e) => return Err((2, format!("error: cannot read {}: {e}", path.display()))),
     };

@@ -764,8 +764,10 @@ fn export_line(cx: &mut Ctx, e: &Export) {
 
 fn export_stage(cx: &mut Ctx, ex: Exports) {
     let build_dir = cx.build_dir();
-    let mut builtin = builtins(cx, ex.secure_exported);
-    builtin.insert(0, ("TRAVIS_BUILD_DIR", build_dir));
+    let builtin = builtins(cx, ex.secure_exported);
+    cx.compiled
+        .job_env
+        .push(("TRAVIS_BUILD_DIR".into(), build_dir));
     if ex.removed_message {
         cx.line(0, "echo");
         cx.line(0, "echo -e \"${ANSI_YELLOW}Encrypted environment variables have been removed for security reasons.${ANSI_RESET}\"");
@@ -1080,7 +1082,7 @@ fn deploy(cx: &mut Ctx, indent: usize, notices: &mut Vec<String>) {
                 i1,
                 &yellow(
                     &format!(
-                        "travis-local: the {provider} provider is not run locally (only `provider: script` deployments run; --deploy makes this an error). Skipping deployment {index}."
+                        "travis-local: the {provider} provider is not run locally (only `provider: script` deployments run; --deploy makes this an error). Skipping deploy[{index}]."
                     ),
                     None,
                 ),

@@ -18,9 +18,8 @@ pub fn local_config_env(repo_dir: &Path) -> Result<Vec<(String, String)>, String
 
 /// Parse the `env:` key of a local config text.
 pub fn parse_local_env(file: &str, text: &str) -> Result<Vec<(String, String)>, String> {
-    let doc: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("{file}: invalid YAML: {e}"))?;
-    let doc = serde_json::to_value(doc).map_err(|e| format!("{file}: {e}"))?;
+    let doc = travis_local_config::yaml_to_json(text)
+        .map_err(|e| format!("{file}: invalid YAML: {e}"))?;
     let mut out = Vec::new();
     let Some(env) = doc.get("env") else {
         return Ok(out);

@@ -230,8 +230,7 @@ fn scalar_string(v: &Value) -> Option<String> {
 }
 
 fn parse_yaml(text: &str) -> Result<Value, String> {
-    let v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    serde_json::to_value(v).map_err(|e| e.to_string())
+    travis_local_config::yaml_to_json(text)
 }
 
 /// Parse the secrets file format (see README):

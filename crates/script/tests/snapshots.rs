@@ -1,0 +1,130 @@
+//! Snapshot tests of `compile` output (deterministic text) plus a `bash -n` syntax check
+//! of every snapshot.
+
+use serde_json::{json, Value};
+use travis_local_matrix::{BuildFacts, Job};
+use travis_local_script::secrets::{SecurePlain, SettingsVar};
+use travis_local_script::{compile, CompileOptions, Secret, Secrets};
+
+fn job(config: Value) -> Job {
+    Job {
+        number: "7.2".into(),
+        stage: "test".into(),
+        name: Some("unit".into()),
+        allow_failure: false,
+        config,
+    }
+}
+
+fn secrets() -> Secrets {
+    Secrets {
+        settings: vec![
+            SettingsVar {
+                name: "PUBLIC_LEVEL".into(),
+                value: Secret::new("debug"),
+                branch: None,
+                public: true,
+                origin: "t".into(),
+            },
+            SettingsVar {
+                name: "AWS_SECRET_ACCESS_KEY".into(),
+                value: Secret::new("wJalrXUtnFEMI/K7MDENG"),
+                branch: Some("master".into()),
+                public: false,
+                origin: "t".into(),
+            },
+        ],
+        secure: vec![SecurePlain {
+            id: travis_local_script::secrets::secure_id("CIPHERTEXT"),
+            plain: Secret::new("DEPLOY_TOKEN=tok-123"),
+        }],
+        file: None,
+    }
+}
+
+fn facts() -> BuildFacts {
+    let mut f = BuildFacts::push("octo/demo", "master");
+    f.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+    f.commit_message = Some("Fix 'quotes' and $vars".into());
+    f.build_number = 7;
+    f
+}
+
+fn check(name: &str, config: Value, facts: &BuildFacts, opts: &CompileOptions) {
+    let c = compile(&job(config), facts, &secrets(), opts);
+    for (_, v) in &c.env {
+        assert!(!c.script.contains(v.as_str()));
+    }
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg("-c")
+        .arg(&c.script)
+        .status()
+        .expect("bash");
+    assert!(status.success(), "bash -n failed for {name}");
+    let shown = format!(
+        "{}\n# notices: {:?}\n# env names: {:?}",
+        c.script,
+        c.notices,
+        c.env.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    insta::assert_snapshot!(name, shown);
+}
+
+#[test]
+fn snapshot_python_full() {
+    check(
+        "python_full",
+        json!({
+            "language": "python", "python": "3.11", "os": "linux", "dist": "focal",
+            "services": ["docker"],
+            "env": [{"AWS_REGION": "eu-west-1"}, {"AWS_REGISTRY": "${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com"}, {"secure": "CIPHERTEXT"}, {"secure": "UNKNOWN"}],
+            "before_install": ["pip install -U pip"],
+            "script": ["pytest -q", "echo 'it''s'\nmulti line"],
+            "after_success": ["echo ok"],
+            "before_deploy": ["echo bd"],
+            "deploy": [
+                {"provider": "script", "script": "./deploy.sh", "on": {"branch": ["master", "main"], "condition": "$AWS_REGION = eu-west-1"}},
+                {"provider": "s3", "bucket": "b", "on": {"tags": true}}
+            ],
+            "after_deploy": ["echo ad"],
+            "after_script": ["echo done"]
+        }),
+        &facts(),
+        &CompileOptions::default(),
+    );
+}
+
+#[test]
+fn snapshot_minimal_fork_pr() {
+    let mut f = BuildFacts::pull_request("octo/demo", "master", 12);
+    f.pr_head_repo = Some("fork/demo".into());
+    f.derive();
+    f.commit = Some("abc".into());
+    f.commit_message = Some("m".into());
+    check(
+        "minimal_fork_pr",
+        json!({"language": "minimal", "env": [{"secure": "CIPHERTEXT"}], "script": "skip", "deploy": {"provider": "script", "script": "x"}}),
+        &f,
+        &CompileOptions {
+            color: false,
+            build_dir: Some("/tmp/b".into()),
+            home_dir: Some("/tmp/h".into()),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+fn snapshot_language_defaults() {
+    for lang in [
+        "ruby", "node_js", "go", "rust", "java", "c", "cpp", "generic", "bash",
+    ] {
+        check(
+            &format!("default_{lang}"),
+            json!({"language": lang}),
+            &facts(),
+            &CompileOptions::default(),
+        );
+    }
+}
