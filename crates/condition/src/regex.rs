@@ -5,15 +5,23 @@
 //!
 //! | Ruby | meaning | rewritten to |
 //! |---|---|---|
-//! | `^` `$` | line anchors, always | pattern wrapped in `(?m:…)` |
+//! | `^` `$` | line anchors, always | pattern prefixed with `(?m)` |
 //! | `(?m)`, `(?m:…)` | dot matches newline | `(?s)`, `(?s:…)` |
-//! | `\d \w \s \h` (and negations), `\b` | ASCII-only classes | explicit ASCII classes, `(?-u:\b)` |
+//! | `\d \w \s \h` (and negations) | ASCII-only classes | explicit ASCII classes |
+//! | `[[:alpha:]]` etc. | Unicode-aware POSIX brackets | `\p{Alphabetic}` etc. |
 //! | `\Z` | end or before a final newline | `(?=\n?\z)` |
-//! | `\e`, `\u{…}`/`\uHHHH` | escapes | `\x1B`, `\x{…}` |
+//! | `\e \a \cX \C-X \xH \0oo`, `\uHHHH`, `\u{…}` | escapes | `\x{…}` |
 //! | `{,n}` | `{0,n}` | `{0,n}` |
-//! | `{` not starting a quantifier | literal | `\{` |
-//! | `\/`, `\<other punct>` | literal | kept (escaped) |
+//! | `{` not starting a quantifier, `}`, `]` | literals | escaped |
+//! | `a**`, `a{2}+` | nested repetition | `(?:a*)*`, `(?:a{2})+` |
+//! | `^*`, `$+` | repeated anchors | dropped / kept once |
+//! | `\/`, `\<`, `\<other punct>` | literal | `\x{…}` (fancy-regex reads `\<` as a word start) |
 //! | `\y` (unknown letter escape) | literal letter (with a warning) | the letter |
+//! | unmatched `(` or `)` | error | error |
+//!
+//! Not supported (compile error, reported as an invalid regex): the absence operator
+//! `(?~…)`, subexpression calls `\g<name>`, meta escapes `\M-x`. A differential run
+//! against the Ruby implementation (tools/differential) covers every escape letter.
 //!
 //! Look-ahead, look-behind, atomic groups and back-references are what fancy-regex adds
 //! over the `regex` crate; real configs use look-around (travis-config.md §4.3).
@@ -49,7 +57,7 @@ pub fn compile(pattern: &str) -> Result<Rc<Regex>, String> {
 
 fn compile_uncached(pattern: &str) -> Result<Regex, String> {
     let translated = translate(pattern)?;
-    fancy_regex::RegexBuilder::new(&format!("(?m:{translated})"))
+    fancy_regex::RegexBuilder::new(&format!("(?m){translated}"))
         .backtrack_limit(1_000_000)
         .build()
         .map_err(|e| e.to_string())
@@ -59,6 +67,44 @@ const D: &str = "0-9";
 const W: &str = "a-zA-Z0-9_";
 const S: &str = " \\t\\n\\x0B\\x0C\\r";
 const H: &str = "0-9a-fA-F";
+#[derive(Clone, Copy, PartialEq)]
+enum Atom {
+    Plain,
+    /// Zero-width: Ruby lets these be repeated, Rust does not (wrapped in a group).
+    Assertion,
+    /// Already carries a quantifier; `simple` is true for `*`, `+`, `?` (then a
+    /// following `?` is lazy and `+` possessive, as in Ruby).
+    Quantified { simple: bool },
+    /// A quantifier plus its lazy/possessive modifier.
+    Modified,
+    /// A repeated zero-width assertion: `^+` is `^`, `^*` matches the empty string.
+    RepeatedAssertion { simple: bool },
+}
+
+fn hex(c: u32) -> String {
+    format!("\\x{{{c:X}}}")
+}
+
+/// POSIX bracket name → class items (Onigmo's are Unicode-aware).
+fn posix(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "alnum" => "\\p{Alphabetic}\\p{Nd}",
+        "alpha" => "\\p{Alphabetic}",
+        "ascii" => "\\x00-\\x7F",
+        "blank" => "\\p{Zs}\\t",
+        "cntrl" => "\\p{Cc}",
+        "digit" => "\\p{Nd}",
+        "graph" => "[^\\p{White_Space}\\p{Cc}\\p{Cn}\\p{Cs}]",
+        "lower" => "\\p{Lowercase}",
+        "print" => "[^\\p{Cc}\\p{Cn}\\p{Cs}\\n\\t]",
+        "punct" => "\\p{P}",
+        "space" => "\\p{White_Space}",
+        "upper" => "\\p{Uppercase}",
+        "xdigit" => "0-9a-fA-F",
+        "word" => "\\w",
+        _ => return None,
+    })
+}
 
 /// Rewrite Ruby syntax into fancy-regex syntax (see the module table).
 pub fn translate(p: &str) -> Result<String, String> {
@@ -66,71 +112,204 @@ pub fn translate(p: &str) -> Result<String, String> {
     let mut out = String::with_capacity(p.len() + 16);
     let mut i = 0;
     let mut class_depth = 0usize;
+    let mut class_start = 0usize;
+    let mut groups: Vec<(usize, bool)> = Vec::new(); // (start in out, is look-around)
+    let mut last: Option<(usize, Atom)> = None;
     while i < chars.len() {
         let c = chars[i];
-        match c {
-            '\\' => {
-                let Some(&n) = chars.get(i + 1) else {
-                    return Err("too short escape sequence".into());
-                };
-                i += 2;
-                let in_class = class_depth > 0;
-                let class = |set: &str, neg: bool| -> String {
-                    match (in_class, neg) {
-                        (true, false) => set.to_string(),
-                        (true, true) => format!("[^{set}]"),
-                        (false, false) => format!("[{set}]"),
-                        (false, true) => format!("[^{set}]"),
+        let in_class = class_depth > 0;
+        if c == '\\' {
+            let Some(&n) = chars.get(i + 1) else {
+                return Err("too short escape sequence".into());
+            };
+            i += 2;
+            let at = out.len();
+            let class = |set: &str, neg: bool| -> String {
+                match (in_class, neg) {
+                    (true, false) => set.to_string(),
+                    _ => format!("[{}{set}]", if neg { "^" } else { "" }),
+                }
+            };
+            let mut kind = Atom::Plain;
+            let text: String = match n {
+                'd' => class(D, false),
+                'D' => class(D, true),
+                'w' => class(W, false),
+                'W' => class(W, true),
+                's' => class(S, false),
+                'S' => class(S, true),
+                'h' => class(H, false),
+                'H' => class(H, true),
+                'b' if in_class => hex(8),
+                'b' | 'B' => {
+                    // Ruby's `\b` is Unicode-aware (unlike its `\w`).
+                    kind = Atom::Assertion;
+                    format!("\\{n}")
+                }
+                'A' | 'z' | 'G' if !in_class => {
+                    kind = Atom::Assertion;
+                    format!("\\{n}")
+                }
+                'Z' if !in_class => {
+                    kind = Atom::Assertion;
+                    "(?=\\n?\\z)".into()
+                }
+                'K' if !in_class => {
+                    out.push_str("\\K");
+                    last = None;
+                    continue;
+                }
+                'e' => hex(0x1b),
+                'a' => hex(7),
+                'v' => hex(0x0b),
+                'f' => hex(0x0c),
+                't' => hex(9),
+                'n' => hex(10),
+                'r' => hex(13),
+                'R' if !in_class => "(?:\\r\\n|[\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}])".into(),
+                'X' if !in_class => "(?s:.)".into(),
+                'x' => {
+                    let digits: String = chars[i..].iter().take(2).take_while(|c| c.is_ascii_hexdigit()).collect();
+                    if digits.is_empty() {
+                        return Err("invalid hex escape".into());
                     }
-                };
-                match n {
-                    'd' => out.push_str(&class(D, false)),
-                    'D' => out.push_str(&class(D, true)),
-                    'w' => out.push_str(&class(W, false)),
-                    'W' => out.push_str(&class(W, true)),
-                    's' => out.push_str(&class(S, false)),
-                    'S' => out.push_str(&class(S, true)),
-                    'h' => out.push_str(&class(H, false)),
-                    'H' => out.push_str(&class(H, true)),
-                    'b' if !in_class => out.push_str("(?-u:\\b)"),
-                    'B' if !in_class => out.push_str("(?-u:\\B)"),
-                    'b' => out.push_str("\\x08"),
-                    'Z' if !in_class => out.push_str("(?=\\n?\\z)"),
-                    'e' => out.push_str("\\x1B"),
-                    'a' => out.push_str("\\x07"),
-                    'v' => out.push_str("\\x0B"),
-                    'f' => out.push_str("\\x0C"),
-                    'u' => {
-                        if chars.get(i) == Some(&'{') {
-                            let end = chars[i..].iter().position(|&c| c == '}').ok_or("invalid Unicode escape")?;
-                            let hex: String = chars[i + 1..i + end].iter().collect();
-                            out.push_str(&format!("\\x{{{}}}", hex.trim()));
-                            i += end + 1;
-                        } else {
-                            let hex: String = chars[i..].iter().take(4).collect();
-                            if hex.len() != 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                                return Err("invalid Unicode escape".into());
+                    i += digits.len();
+                    hex(u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?)
+                }
+                'u' => {
+                    if chars.get(i) == Some(&'{') {
+                        let end = chars[i..].iter().position(|&c| c == '}').ok_or("invalid Unicode escape")?;
+                        let body: String = chars[i + 1..i + end].iter().collect();
+                        i += end + 1;
+                        let mut s = String::new();
+                        for h in body.split_whitespace() {
+                            let v = u32::from_str_radix(h, 16).map_err(|_| "invalid Unicode escape")?;
+                            s.push_str(&hex(v));
+                        }
+                        if s.is_empty() {
+                            return Err("invalid Unicode escape".into());
+                        }
+                        s
+                    } else {
+                        let digits: String = chars[i..].iter().take(4).collect();
+                        if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                            return Err("invalid Unicode escape".into());
+                        }
+                        i += 4;
+                        hex(u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?)
+                    }
+                }
+                'c' | 'C' => {
+                    // \cX and \C-X: control characters.
+                    if n == 'C' {
+                        if chars.get(i) != Some(&'-') {
+                            return Err("invalid control-code syntax".into());
+                        }
+                        i += 1;
+                    }
+                    let Some(&x) = chars.get(i) else { return Err("invalid control-code syntax".into()) };
+                    if !x.is_ascii() || x == '\\' {
+                        return Err("invalid control-code syntax".into());
+                    }
+                    i += 1;
+                    hex(if x == '?' { 0x7f } else { (x as u32) & 0x1f })
+                }
+                'M' => return Err("meta escapes are not supported in UTF-8 patterns".into()),
+                'p' | 'P' if chars.get(i) == Some(&'{') => {
+                    let end = chars[i..].iter().position(|&c| c == '}').ok_or("invalid character property name")?;
+                    let mut body: String = chars[i + 1..i + end].iter().collect();
+                    i += end + 1;
+                    let mut neg = n == 'P';
+                    if let Some(rest) = body.strip_prefix('^') {
+                        body = rest.to_string();
+                        neg = !neg;
+                    }
+                    format!("\\{}{{{body}}}", if neg { 'P' } else { 'p' })
+                }
+                'k' if matches!(chars.get(i), Some('<') | Some('\'')) => {
+                    let close = if chars[i] == '<' { '>' } else { '\'' };
+                    let end = chars[i + 1..].iter().position(|&c| c == close).ok_or("invalid backref")?;
+                    let name: String = chars[i + 1..i + 1 + end].iter().collect();
+                    i += end + 2;
+                    format!("\\k<{name}>")
+                }
+                'g' if matches!(chars.get(i), Some('<') | Some('\'')) => {
+                    return Err("subexpression calls (\\g<name>) are not supported".into())
+                }
+                '0'..='7' if in_class || n == '0' => {
+                    // Octal: \0, \0NN, and \NNN inside a class.
+                    let mut digits = String::from(n);
+                    while digits.len() < 3 {
+                        match chars.get(i) {
+                            Some(&d @ '0'..='7') => {
+                                digits.push(d);
+                                i += 1;
                             }
-                            out.push_str(&format!("\\x{{{hex}}}"));
-                            i += 4;
+                            _ => break,
                         }
                     }
-                    'A' | 'z' | 'G' | 'K' | 'R' | 'X' | 'n' | 't' | 'r' | 'x' | 'p' | 'P' | 'k' | 'g' | '0'..='9' => {
-                        out.push('\\');
-                        out.push(n);
-                    }
-                    c if c.is_ascii_alphabetic() => out.push(c),
-                    c if c.is_ascii() => {
-                        // Escaped punctuation (and `\ `) stays a literal.
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
+                    hex(u32::from_str_radix(&digits, 8).map_err(|e| e.to_string())?)
                 }
-                continue;
+                '1'..='9' if !in_class => format!("\\{n}"),
+                c if c.is_ascii_alphanumeric() => c.to_string(),
+                c if c.is_ascii() => hex(c as u32),
+                c => c.to_string(),
+            };
+            out.push_str(&text);
+            if !in_class {
+                last = Some((at, kind));
             }
+            continue;
+        }
+        if in_class {
+            match c {
+                '[' if chars.get(i + 1) == Some(&':') => {
+                    // POSIX bracket [:name:] / [:^name:]
+                    let rest: String = chars[i + 2..].iter().collect();
+                    if let Some(end) = rest.find(":]") {
+                        let (neg, name) = match rest[..end].strip_prefix('^') {
+                            Some(n) => (true, n),
+                            None => (false, &rest[..end]),
+                        };
+                        if let Some(items) = posix(name) {
+                            if neg {
+                                out.push_str(&format!("[^{items}]"));
+                            } else {
+                                out.push_str(&format!("[{items}]"));
+                            }
+                            i += 2 + rest[..end].chars().count() + 2;
+                            continue;
+                        }
+                    }
+                    class_depth += 1;
+                    out.push('[');
+                }
+                '[' => {
+                    class_depth += 1;
+                    out.push('[');
+                    if chars.get(i + 1) == Some(&'^') {
+                        out.push('^');
+                        i += 1;
+                    }
+                }
+                ']' => {
+                    class_depth -= 1;
+                    out.push(']');
+                    if class_depth == 0 {
+                        last = Some((class_start, Atom::Plain));
+                    }
+                }
+                '~' => out.push_str(&hex('~' as u32)),
+                c => out.push(c),
+            }
+            i += 1;
+            continue;
+        }
+        let at = out.len();
+        match c {
             '[' => {
-                class_depth += 1;
+                class_depth = 1;
+                class_start = at;
                 out.push('[');
                 // A leading `]` (or `^]`) is a literal in Ruby.
                 if chars.get(i + 1) == Some(&'^') {
@@ -142,52 +321,139 @@ pub fn translate(p: &str) -> Result<String, String> {
                     i += 1;
                 }
             }
-            ']' if class_depth > 0 => {
-                class_depth -= 1;
-                out.push(']');
+            ']' => {
+                out.push_str("\\]");
+                last = Some((at, Atom::Plain));
             }
-            ']' => out.push_str("\\]"),
-            '{' if class_depth == 0 => match quantifier(&chars[i..]) {
-                Some((text, len)) => {
-                    out.push_str(&text);
-                    i += len;
-                    continue;
-                }
-                None => out.push_str("\\{"),
-            },
-            '}' if class_depth == 0 => out.push_str("\\}"),
-            '(' if class_depth == 0 && chars.get(i + 1) == Some(&'?') => {
-                // Inline options: Ruby's `m` is Rust's `s`.
-                let mut j = i + 2;
-                let mut flags = String::new();
-                while let Some(&f) = chars.get(j) {
-                    if matches!(f, 'i' | 'm' | 'x' | '-') {
-                        flags.push(if f == 'm' { 's' } else { f });
-                        j += 1;
-                    } else {
-                        break;
+            '}' => {
+                out.push_str("\\}");
+                last = Some((at, Atom::Plain));
+            }
+            '^' | '$' => {
+                out.push(c);
+                last = Some((at, Atom::Assertion));
+            }
+            '|' => {
+                out.push('|');
+                last = None;
+            }
+            '(' => {
+                if chars.get(i + 1) == Some(&'?') {
+                    // Inline options: Ruby's `m` is Rust's `s`.
+                    let mut j = i + 2;
+                    let mut flags = String::new();
+                    while let Some(&f) = chars.get(j) {
+                        if matches!(f, 'i' | 'm' | 'x' | '-') {
+                            flags.push(if f == 'm' { 's' } else { f });
+                            j += 1;
+                        } else {
+                            break;
+                        }
                     }
-                }
-                if !flags.is_empty() && matches!(chars.get(j), Some(':') | Some(')')) {
+                    if !flags.is_empty() && chars.get(j) == Some(&')') {
+                        out.push_str(&format!("(?{flags})"));
+                        last = None;
+                        i = j + 1;
+                        continue;
+                    }
+                    if !flags.is_empty() && chars.get(j) == Some(&':') {
+                        out.push_str(&format!("(?{flags}:"));
+                        groups.push((at, false));
+                        last = None;
+                        i = j + 1;
+                        continue;
+                    }
+                    if chars.get(i + 2) == Some(&'#') {
+                        let end = chars[i..].iter().position(|&c| c == ')').ok_or("end pattern in group")?;
+                        i += end + 1;
+                        continue;
+                    }
+                    if chars.get(i + 2) == Some(&'~') {
+                        return Err("absence operator (?~...) is not supported".into());
+                    }
+                    let look = matches!(chars.get(i + 2), Some('=') | Some('!'))
+                        || (chars.get(i + 2) == Some(&'<') && matches!(chars.get(i + 3), Some('=') | Some('!')));
+                    groups.push((at, look));
                     out.push_str("(?");
-                    out.push_str(&flags);
-                    i = j;
+                    last = None;
+                    i += 2;
                     continue;
-                }
-                if chars.get(i + 2) == Some(&'#') {
-                    // A comment group.
-                    let end = chars[i..].iter().position(|&c| c == ')').ok_or("end pattern in group")?;
-                    i += end + 1;
-                    continue;
+                } else {
+                    groups.push((at, false));
                 }
                 out.push('(');
+                last = None;
             }
-            c => out.push(c),
+            ')' => {
+                let Some((start, look)) = groups.pop() else {
+                    return Err("unmatched close parenthesis".into());
+                };
+                out.push(')');
+                last = Some((start, if look { Atom::Assertion } else { Atom::Plain }));
+            }
+            '*' | '+' | '?' | '{' => {
+                let quant = if c == '{' {
+                    match quantifier(&chars[i..]) {
+                        Some((text, len)) => Some((text, len)),
+                        None => None,
+                    }
+                } else {
+                    Some((c.to_string(), 1))
+                };
+                let Some((text, len)) = quant else {
+                    out.push_str("\\{");
+                    last = Some((at, Atom::Plain));
+                    i += 1;
+                    continue;
+                };
+                let Some((start, kind)) = last else {
+                    return Err("target of repeat operator is not specified".into());
+                };
+                let min_zero = match c {
+                    '*' | '?' => true,
+                    '+' => false,
+                    _ => text[1..].starts_with(['0', ',']),
+                };
+                match kind {
+                    Atom::RepeatedAssertion { simple } if c == '?' || (simple && c == '+') => {
+                        last = Some((start, Atom::RepeatedAssertion { simple: false }));
+                    }
+                    Atom::Assertion | Atom::RepeatedAssertion { .. } => {
+                        if min_zero {
+                            out.truncate(start);
+                        }
+                        last = Some((start, Atom::RepeatedAssertion { simple: c != '{' }));
+                    }
+                    Atom::Quantified { simple } if c == '?' || (simple && c == '+') => {
+                        out.push(c);
+                        last = Some((start, Atom::Modified));
+                    }
+                    Atom::Plain => {
+                        out.push_str(&text);
+                        last = Some((start, Atom::Quantified { simple: c != '{' }));
+                    }
+                    _ => {
+                        out.insert_str(start, "(?:");
+                        out.push(')');
+                        out.push_str(&text);
+                        last = Some((start, Atom::Quantified { simple: c != '{' }));
+                    }
+                }
+                i += len;
+                continue;
+            }
+            c => {
+                out.push(c);
+                last = Some((at, Atom::Plain));
+            }
         }
         i += 1;
     }
     if class_depth > 0 {
         return Err("premature end of char-class".into());
+    }
+    if !groups.is_empty() {
+        return Err("end pattern with unmatched parenthesis".into());
     }
     Ok(out)
 }
