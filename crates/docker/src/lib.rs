@@ -1,8 +1,58 @@
-//! Docker executor (bollard), images, bootstrap. (Skeleton: issue 6.)
+//! travis-local-docker: runs Travis jobs in Docker containers that mimic the Travis VM,
+//! through the Engine API (bollard), with images that work offline. Implements the
+//! runner's [`Executor`] contract; owns `travis-local image` and `travis-local clean`.
+//!
+//! Deviation from ARCHITECTURE.md: the job's home directory is bind-mounted too (at
+//! `/home/travis` and at its own host path), so files that hooks put there (e.g. the
+//! ECR helper) and `build.sh` are shared with the host exactly as in the host executor.
+pub mod bootstrap;
+pub mod clean;
 pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod executor;
+pub mod images;
+pub mod layer;
+pub mod progress;
+
+pub use executor::{DockerExecutor, Settings};
 use travis_local_runner::executor::{ExecError, Executor};
 
-/// Build the Docker executor from the `run` flags.
-pub fn executor_from_args(_args: &cli::DockerArgs) -> Result<Box<dyn Executor>, ExecError> {
-    Err(ExecError { environment: true, message: "docker executor not implemented yet".into() })
+/// Flags + `.travis-local/config.yml` (of the current directory) → settings.
+pub fn settings_from_args(args: &cli::DockerArgs) -> Result<Settings, ExecError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let project = config::ProjectConfig::load_dir(&cwd).map_err(|m| ExecError { environment: false, message: m })?;
+    let usage = |message: String| ExecError { environment: false, message };
+    let network = args
+        .network
+        .clone()
+        .or_else(|| project.network.clone())
+        .unwrap_or_else(|| "bridge".to_string());
+    if network.trim().is_empty() {
+        return Err(usage("--network: expected bridge, host or a network name".into()));
+    }
+    let nano_cpus = args.cpus.map(executor::parse_cpus).transpose().map_err(usage)?;
+    let memory = args.memory.as_deref().map(executor::parse_memory).transpose().map_err(usage)?;
+    let trust_host_ca = if args.no_trust_host_ca {
+        false
+    } else {
+        args.trust_host_ca || project.trust_host_ca.unwrap_or(false)
+    };
+    Ok(Settings {
+        image: args.image.clone(),
+        pull: args.pull,
+        network,
+        nano_cpus,
+        memory,
+        keep_on_failure: args.keep_on_failure,
+        trust_host_ca,
+        project,
+    })
+}
+
+/// Build the Docker executor from the `run` flags (connects to the engine: an
+/// unreachable engine is an environment error, exit 4).
+pub fn executor_from_args(args: &cli::DockerArgs) -> Result<Box<dyn Executor>, ExecError> {
+    let settings = settings_from_args(args)?;
+    Ok(Box::new(DockerExecutor::connect(settings)?))
 }

@@ -1,0 +1,109 @@
+//! `travis-local clean`: removes everything travis-local left behind after a crash or
+//! `--keep-on-failure` (containers labelled `travis-local.run`, the compose projects of
+//! jobs, named `travis-local-…`) and, with `--images`, the cached Travis layers.
+
+use crate::engine::{api_message, env_err};
+use crate::executor::{DockerExecutor, LABEL_COMPOSE, LABEL_RUN, NAME_PREFIX};
+use crate::layer::LAYER_REPO;
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
+};
+use bollard::Docker;
+use std::collections::{BTreeSet, HashMap};
+use travis_local_runner::executor::ExecError;
+
+/// Names of compose projects that have containers, networks or volumes (any state).
+pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let filter = HashMap::from([("label".to_string(), vec![LABEL_COMPOSE.to_string()])]);
+    if let Ok(list) = docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+        .await
+    {
+        for c in list {
+            if let Some(p) = c.labels.as_ref().and_then(|l| l.get(LABEL_COMPOSE)) {
+                out.insert(p.clone());
+            }
+        }
+    }
+    if let Ok(list) = docker
+        .list_networks(Some(bollard::query_parameters::ListNetworksOptionsBuilder::default().filters(&filter).build()))
+        .await
+    {
+        for n in list {
+            if let Some(p) = n.labels.as_ref().and_then(|l| l.get(LABEL_COMPOSE)) {
+                out.insert(p.clone());
+            }
+        }
+    }
+    if let Ok(list) = docker
+        .list_volumes(Some(bollard::query_parameters::ListVolumesOptionsBuilder::default().filters(&filter).build()))
+        .await
+    {
+        for v in list.volumes.unwrap_or_default() {
+            if let Some(p) = v.labels.get(LABEL_COMPOSE) {
+                out.insert(p.clone());
+            }
+        }
+    }
+    out
+}
+
+/// What `clean` removed.
+#[derive(Debug, Default)]
+pub struct Cleaned {
+    pub containers: usize,
+    pub projects: usize,
+    pub images: usize,
+}
+
+/// Removes all travis-local leftovers (every run, or only `run_id`).
+pub async fn clean(docker: &Docker, run_id: Option<&str>, images: bool) -> Result<Cleaned, ExecError> {
+    let mut done = Cleaned::default();
+    let label = match run_id {
+        Some(id) => format!("{LABEL_RUN}={id}"),
+        None => LABEL_RUN.to_string(),
+    };
+    let filter = HashMap::from([("label".to_string(), vec![label])]);
+    let list = docker
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+        .await
+        .map_err(|e| env_err(format!("cannot list containers: {}", api_message(&e))))?;
+    for c in list {
+        if let Some(id) = c.id {
+            let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+            match docker.remove_container(&id, Some(opts)).await {
+                Ok(()) => done.containers += 1,
+                Err(e) => eprintln!("travis-local clean: cannot remove container {id}: {}", api_message(&e)),
+            }
+        }
+    }
+    let prefix = match run_id {
+        Some(id) => format!("{NAME_PREFIX}{}-", crate::executor::sanitize(id)),
+        None => NAME_PREFIX.to_string(),
+    };
+    for project in compose_projects(docker).await {
+        if project.starts_with(&prefix) {
+            DockerExecutor::remove_compose_project(docker, &project).await;
+            done.projects += 1;
+        }
+    }
+    if images {
+        let filter = HashMap::from([("reference".to_string(), vec![format!("{LAYER_REPO}:*")])]);
+        let list = docker
+            .list_images(Some(ListImagesOptionsBuilder::default().filters(&filter).build()))
+            .await
+            .map_err(|e| env_err(format!("cannot list images: {}", api_message(&e))))?;
+        for img in list {
+            for tag in img.repo_tags.iter().filter(|t| t.starts_with(LAYER_REPO)) {
+                let opts = RemoveImageOptionsBuilder::default().force(true).build();
+                match docker.remove_image(tag, Some(opts), None).await {
+                    Ok(_) => done.images += 1,
+                    Err(e) => eprintln!("travis-local clean: cannot remove image {tag}: {}", api_message(&e)),
+                }
+            }
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,762 @@
+//! The Docker executor: one labelled, long-running container per job, made from the
+//! job's image plus the Travis layer; the host build directory bind-mounted at the same
+//! absolute path (so `docker-compose` bind mounts inside the job resolve on the host);
+//! the script uploaded as `/home/travis/build.sh` and run in ONE exec as `travis` with a
+//! TTY, output streamed raw to the runner's sink; the exec's exit code is the result.
+//! Cancellation: SIGTERM to every process of the job, SIGKILL of the container after a
+//! short grace (at once when forced), then removal, well within 10 s.
+//!
+//! The trait is synchronous; this module owns a tokio runtime and blocks on it, which
+//! works from several job threads at once (`-j N`).
+
+use crate::config::ProjectConfig;
+use crate::engine::{self, api_message, env_err, is_not_found, op_err};
+use crate::images::{self, PullPolicy};
+use crate::layer::{self, LayerSpec};
+use crate::progress::Progress;
+use bollard::exec::{StartExecOptions, StartExecResults};
+use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use travis_local_runner::executor::{
+    CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
+};
+
+/// Label carrying the run id on everything travis-local creates.
+pub const LABEL_RUN: &str = "travis-local.run";
+/// Label carrying the job number.
+pub const LABEL_JOB: &str = "travis-local.job";
+/// Compose v1 label of a project's containers, networks and volumes.
+pub const LABEL_COMPOSE: &str = "com.docker.compose.project";
+/// Prefix of container names and compose project names (`travis-local clean` uses it).
+pub const NAME_PREFIX: &str = "travis-local-";
+/// uid/gid of `travis` in the Travis layer.
+pub const TRAVIS_UID: u32 = 2000;
+
+/// Grace between SIGTERM to the job's processes and SIGKILL of the container.
+const GRACE: Duration = Duration::from_secs(3);
+const TICK: Duration = Duration::from_millis(50);
+
+/// Resolved settings (flags over project config over defaults).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub image: Option<String>,
+    pub pull: PullPolicy,
+    pub network: String,
+    pub nano_cpus: Option<i64>,
+    pub memory: Option<i64>,
+    pub keep_on_failure: bool,
+    pub trust_host_ca: bool,
+    pub project: ProjectConfig,
+}
+
+pub struct DockerExecutor {
+    rt: tokio::runtime::Runtime,
+    docker: Docker,
+    settings: Settings,
+    /// base image → layer tag, filled by `prepare` (or lazily by `run`).
+    layers: tokio::sync::Mutex<HashMap<String, String>>,
+    /// Containers kept by --keep-on-failure (spared by `cleanup`).
+    kept: Mutex<HashSet<String>>,
+}
+
+/// Lower-case, `[a-z0-9-]` only (valid for container names and compose v1 projects).
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let t = out.trim_matches('-').to_string();
+    if t.is_empty() {
+        "x".into()
+    } else {
+        t
+    }
+}
+
+/// Container name (also the compose project name) of a job.
+pub fn job_name(run_id: &str, number: &str) -> String {
+    format!("{NAME_PREFIX}{}-{}", sanitize(run_id), sanitize(number))
+}
+
+/// Names in `services:` (a string or a list).
+pub fn services(config: &Value) -> Vec<String> {
+    match config.get("services") {
+        Some(Value::String(s)) => vec![s.trim().to_ascii_lowercase()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Travis's service-name mapping (travis-build appliances/services.rb).
+fn service_script(name: &str) -> &str {
+    match name {
+        "hbase" => "hbase-master",
+        "memcache" => "memcached",
+        "neo4j-server" => "neo4j",
+        "rabbitmq" => "rabbitmq-server",
+        "redis" => "redis-server",
+        "mongodb" => "mongod",
+        other => other,
+    }
+}
+
+/// `512m`, `2g`, `1.5g`, `1024` (bytes) → bytes.
+pub fn parse_memory(text: &str) -> Result<i64, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1024f64),
+        Some('m') => (&t[..t.len() - 1], 1024f64 * 1024.0),
+        Some('g') => (&t[..t.len() - 1], 1024f64 * 1024.0 * 1024.0),
+        _ => (t, 1f64),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("--memory {text}: expected a size such as 512m or 2g"))?;
+    let bytes = n * mult;
+    if !(bytes >= 6.0 * 1024.0 * 1024.0 && bytes < 9.0e18) {
+        return Err(format!("--memory {text}: must be at least 6m"));
+    }
+    Ok(bytes as i64)
+}
+
+/// `--cpus 1.5` → nano CPUs.
+pub fn parse_cpus(cpus: f64) -> Result<i64, String> {
+    if !(cpus > 0.0 && cpus <= 1024.0) {
+        return Err(format!("--cpus {cpus}: expected a positive number such as 2 or 0.5"));
+    }
+    Ok((cpus * 1e9) as i64)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        }
+    })
+}
+
+fn socket_gid(path: &str) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.gid())
+}
+
+fn host_ids() -> (u32, u32) {
+    // SAFETY: getuid/getgid cannot fail and have no preconditions.
+    unsafe { (libc::getuid(), libc::getgid()) }
+}
+
+/// Everything `run` created for one job.
+struct JobContainer {
+    name: String,
+    layer: String,
+    home: PathBuf,
+    build: PathBuf,
+    compose_project: String,
+}
+
+impl DockerExecutor {
+    /// Connects to the engine (one line, exit 4, when it cannot).
+    pub fn connect(settings: Settings) -> Result<Self, ExecError> {
+        let rt = engine::runtime()?;
+        let docker = rt.block_on(engine::connect())?;
+        Ok(Self {
+            rt,
+            docker,
+            settings,
+            layers: tokio::sync::Mutex::new(HashMap::new()),
+            kept: Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The base image and where the choice came from.
+    pub fn image_for(&self, job: &JobRun) -> (String, images::Source) {
+        let project_images = self.settings.project.images.clone().or_else(|| {
+            // Fall back to the copy of the project in the build dir.
+            ProjectConfig::load_dir(&job.build_dir).ok().and_then(|c| c.images)
+        });
+        images::resolve(self.settings.image.as_deref(), project_images.as_ref(), &job.config)
+    }
+
+    /// Base image present (pull policy) and its Travis layer built; returns the layer tag.
+    async fn layer_for(&self, job: &JobRun, progress: &Progress) -> Result<String, ExecError> {
+        let (base, source) = self.image_for(job);
+        let mut layers = self.layers.lock().await;
+        if let Some(tag) = layers.get(&base) {
+            return Ok(tag.clone());
+        }
+        let base_id = images::ensure(&self.docker, &base, self.settings.pull, &|line| {
+            progress.set_message(line)
+        })
+        .await
+        .map_err(|e| env_err(format!("job {}: {} (image chosen by {source})", job.number, e.message)))?;
+        let spec = LayerSpec::new(&base, &base_id, self.settings.trust_host_ca)?;
+        let tag = layer::ensure(&self.docker, &spec, progress).await?;
+        layers.insert(base, tag.clone());
+        Ok(tag)
+    }
+
+    /// Runs a short command in the container (no TTY) and returns (exit code, output).
+    async fn exec_capture(&self, container: &str, user: &str, cmd: &[&str]) -> Result<(i64, String), ExecError> {
+        let config = ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            user: Some(user.to_string()),
+            cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
+            ..Default::default()
+        };
+        let id = self
+            .docker
+            .create_exec(container, config)
+            .await
+            .map_err(|e| op_err(format!("docker exec in {container}: {}", api_message(&e))))?
+            .id;
+        let mut text = Vec::new();
+        if let StartExecResults::Attached { mut output, .. } = self
+            .docker
+            .start_exec(&id, None)
+            .await
+            .map_err(|e| op_err(format!("docker exec in {container}: {}", api_message(&e))))?
+        {
+            while let Some(Ok(chunk)) = output.next().await {
+                text.extend_from_slice(&chunk.into_bytes());
+            }
+        }
+        let code = self.exec_exit_code(&id).await.unwrap_or(-1);
+        Ok((code, String::from_utf8_lossy(&text).into_owned()))
+    }
+
+    async fn exec_exit_code(&self, exec_id: &str) -> Option<i64> {
+        let start = Instant::now();
+        loop {
+            match self.docker.inspect_exec(exec_id).await {
+                Ok(info) if info.running != Some(true) => return info.exit_code,
+                Ok(_) if start.elapsed() < Duration::from_secs(3) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    async fn remove_container(&self, name: &str) {
+        let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        let _ = self.docker.remove_container(name, Some(opts)).await;
+    }
+
+    async fn container_running(&self, name: &str) -> (bool, String) {
+        match self.docker.inspect_container(name, None).await {
+            Ok(info) => {
+                let state = info.state.unwrap_or_default();
+                let mut why = format!("exit code {}", state.exit_code.unwrap_or(-1));
+                if state.oom_killed == Some(true) {
+                    why.push_str(", out of memory");
+                }
+                (state.running == Some(true), why)
+            }
+            Err(e) if is_not_found(&e) => (false, "the container was removed".into()),
+            Err(e) => (false, api_message(&e)),
+        }
+    }
+
+    /// Creates and starts the job container; uploads the script.
+    async fn start(&self, job: &JobRun, layer: &str, sink: &dyn OutputSink) -> Result<JobContainer, ExecError> {
+        let name = job_name(&job.run_id, &job.number);
+        let home = absolute(&job.home_dir);
+        let build = absolute(&job.build_dir);
+        let home_s = home.display().to_string();
+        let build_s = build.display().to_string();
+        // A leftover from a crashed run with the same id would block the name.
+        self.remove_container(&name).await;
+
+        let wants_docker = services(&job.config).iter().any(|s| s == "docker");
+        let mut binds = vec![format!("{home_s}:{home_s}"), format!("{home_s}:/home/travis")];
+        if !build.starts_with(&home) {
+            binds.push(format!("{build_s}:{build_s}"));
+        }
+        let mut group_add = Vec::new();
+        if wants_docker {
+            if let Some(sock) = engine::local_socket() {
+                binds.push(format!("{sock}:/var/run/docker.sock"));
+                if let Some(gid) = socket_gid(&sock) {
+                    group_add.push(gid.to_string());
+                }
+            }
+        }
+        let mut labels = HashMap::new();
+        labels.insert(LABEL_RUN.to_string(), job.run_id.clone());
+        labels.insert(LABEL_JOB.to_string(), job.number.clone());
+        let host_config = HostConfig {
+            binds: Some(binds),
+            network_mode: Some(self.settings.network.clone()),
+            group_add: if group_add.is_empty() { None } else { Some(group_add) },
+            init: Some(true),
+            nano_cpus: self.settings.nano_cpus,
+            memory: self.settings.memory,
+            shm_size: Some(64 * 1024 * 1024),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(layer.to_string()),
+            cmd: Some(vec!["sleep".into(), "infinity".into()]),
+            entrypoint: Some(vec![]),
+            user: Some("root".into()),
+            hostname: Some("travis-job".into()),
+            domainname: Some("travisci.net".into()),
+            working_dir: Some(build_s.clone()),
+            labels: Some(labels),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default().name(&name).build();
+        self.docker.create_container(Some(opts), body).await.map_err(|e| {
+            env_err(format!("cannot create the job container from {layer}: {}", api_message(&e)))
+        })?;
+        let jc = JobContainer {
+            name: name.clone(),
+            layer: layer.to_string(),
+            home: home.clone(),
+            build,
+            compose_project: name.clone(),
+        };
+        if let Err(e) = self.docker.start_container(&name, None).await {
+            self.remove_container(&name).await;
+            return Err(env_err(format!(
+                "cannot start the job container {name} (network {}): {}",
+                self.settings.network,
+                api_message(&e)
+            )));
+        }
+        // The job runs as travis (uid 2000): give it the copied tree.
+        let (uid, _) = host_ids();
+        if uid != TRAVIS_UID {
+            let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
+            let (code, out) = self.exec_capture(&name, "root", &["chown", "-R", &own, &home_s]).await?;
+            if code != 0 {
+                sink.output(format!("travis-local: warning: cannot hand {home_s} to travis: {}\n", out.trim()).as_bytes());
+            }
+        }
+        // The script, as a file owned by travis.
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(job.script.len() as u64);
+        header.set_mode(0o755);
+        header.set_uid(TRAVIS_UID.into());
+        header.set_gid(TRAVIS_UID.into());
+        header.set_mtime(0);
+        header.set_cksum();
+        let archive = tar
+            .append_data(&mut header, "build.sh", job.script.as_bytes())
+            .and_then(|_| tar.into_inner())
+            .map_err(|e| op_err(format!("cannot pack the job script: {e}")))?;
+        let opts = UploadToContainerOptionsBuilder::default().path("/home/travis").build();
+        self.docker
+            .upload_to_container(&name, Some(opts), bollard::body_full(archive.into()))
+            .await
+            .map_err(|e| op_err(format!("cannot upload the job script into {name}: {}", api_message(&e))))?;
+        // Services other than docker: the image's own init scripts, else a warning.
+        for service in services(&job.config) {
+            if service == "docker" {
+                if engine::local_socket().is_none() {
+                    sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
+                }
+                continue;
+            }
+            let script = format!("/etc/init.d/{}", service_script(&service));
+            let probe = format!("if [ -x {script} ]; then {script} start; else exit 127; fi");
+            match self.exec_capture(&name, "root", &["sh", "-c", &probe]).await {
+                Ok((0, _)) => sink.output(format!("travis-local: started service {service} ({script})\n").as_bytes()),
+                Ok((127, _)) => sink.output(
+                    format!("travis-local: warning: service {service} is not emulated: the image has no {script}\n")
+                        .as_bytes(),
+                ),
+                Ok((code, out)) => sink.output(
+                    format!("travis-local: warning: {script} start exited {code}: {}\n", out.trim()).as_bytes(),
+                ),
+                Err(e) => sink.output(format!("travis-local: warning: service {service}: {e}\n").as_bytes()),
+            }
+        }
+        Ok(jc)
+    }
+
+    fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
+        let mut env = vec![
+            "HOME=/home/travis".to_string(),
+            "USER=travis".into(),
+            "LOGNAME=travis".into(),
+            "SHELL=/bin/bash".into(),
+            "TERM=xterm".into(),
+            "DOCKER_BUILDKIT=0".into(),
+            format!("COMPOSE_PROJECT_NAME={}", jc.compose_project),
+        ];
+        let host = engine::docker_host();
+        if !host.starts_with("unix://") {
+            env.push(format!("DOCKER_HOST={host}"));
+        }
+        env.extend(job.env.iter().map(|(k, v)| format!("{k}={v}")));
+        env
+    }
+
+    /// Runs the script; returns how it ended.
+    async fn run_script(
+        &self,
+        job: &JobRun,
+        jc: &JobContainer,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+    ) -> Result<JobEnd, ExecError> {
+        let config = ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(true),
+            user: Some("travis".into()),
+            working_dir: Some(jc.build.display().to_string()),
+            env: Some(self.exec_env(job, jc)),
+            // No CR before LF on the TTY: output bytes as the host executor gives them.
+            cmd: Some(vec![
+                "bash".into(),
+                "-c".into(),
+                "stty -onlcr 2>/dev/null; exec bash /home/travis/build.sh".into(),
+            ]),
+            ..Default::default()
+        };
+        let exec_id = self
+            .docker
+            .create_exec(&jc.name, config)
+            .await
+            .map_err(|e| op_err(format!("cannot start the job in {}: {}", jc.name, api_message(&e))))?
+            .id;
+        let started = self
+            .docker
+            .start_exec(&exec_id, Some(StartExecOptions { tty: true, ..Default::default() }))
+            .await
+            .map_err(|e| op_err(format!("cannot start the job in {}: {}", jc.name, api_message(&e))))?;
+        let StartExecResults::Attached { mut output, input: _input } = started else {
+            return Err(op_err("the engine detached the job's exec".to_string()));
+        };
+
+        let mut tick = tokio::time::interval(TICK);
+        let mut ticks: u64 = 0;
+        let mut cancelled: Option<(CancelReason, Instant)> = None;
+        let mut killed = false;
+        let mut exited_at: Option<Instant> = None;
+        loop {
+            tokio::select! {
+                item = output.next() => match item {
+                    Some(Ok(chunk)) => sink.output(&chunk.into_bytes()),
+                    Some(Err(_)) | None => break,
+                },
+                _ = tick.tick() => {
+                    ticks += 1;
+                    if let Some(reason) = cancel.reason() {
+                        match cancelled {
+                            None => {
+                                cancelled = Some((reason, Instant::now()));
+                                if reason == CancelReason::Forced {
+                                    self.kill(&jc.name).await;
+                                    killed = true;
+                                } else {
+                                    self.terminate(&jc.name).await;
+                                }
+                            }
+                            Some((_, at)) => {
+                                if !killed && (reason == CancelReason::Forced || at.elapsed() > GRACE) {
+                                    self.kill(&jc.name).await;
+                                    killed = true;
+                                }
+                                if at.elapsed() > GRACE + Duration::from_secs(3) {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    // Background processes may keep the TTY open after bash ended.
+                    if ticks % 10 == 0 {
+                        if let Some(at) = exited_at {
+                            if at.elapsed() > Duration::from_secs(2) {
+                                break;
+                            }
+                        } else if let Ok(info) = self.docker.inspect_exec(&exec_id).await {
+                            if info.running == Some(false) {
+                                exited_at = Some(Instant::now());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((_, _)) = cancelled {
+            // The first reason recorded wins, except that Forced overrides (token rules).
+            let reason = cancel.reason().unwrap_or(CancelReason::Canceled);
+            return Ok(JobEnd::Cancelled(reason));
+        }
+        let code = self.exec_exit_code(&exec_id).await;
+        let (mut running, mut why) = self.container_running(&jc.name).await;
+        // A `docker kill` shows first as a signal exit of the exec; let the state settle.
+        let mut polls = 0;
+        while running && code.is_none_or(|c| c >= 128) && polls < 10 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            (running, why) = self.container_running(&jc.name).await;
+            polls += 1;
+        }
+        if !running {
+            if let Some(reason) = cancel.reason() {
+                return Ok(JobEnd::Cancelled(reason));
+            }
+            return Ok(JobEnd::Killed(format!("the job container {} stopped from outside ({why})", jc.name)));
+        }
+        match code {
+            Some(c) => Ok(JobEnd::Exited(i32::try_from(c).unwrap_or(255))),
+            None => Ok(JobEnd::Killed(format!("the job's exit status in {} is unknown", jc.name))),
+        }
+    }
+
+    /// SIGTERM to every process of the job (everything but the container's init).
+    async fn terminate(&self, name: &str) {
+        let config = ExecConfig {
+            user: Some("root".into()),
+            cmd: Some(vec!["sh".into(), "-c".into(), "kill -TERM -1 2>/dev/null; true".into()]),
+            ..Default::default()
+        };
+        if let Ok(created) = self.docker.create_exec(name, config).await {
+            let _ = self
+                .docker
+                .start_exec(&created.id, Some(StartExecOptions { detach: true, ..Default::default() }))
+                .await;
+        }
+    }
+
+    async fn kill(&self, name: &str) {
+        let opts = KillContainerOptionsBuilder::default().signal("SIGKILL").build();
+        let _ = self.docker.kill_container(name, Some(opts)).await;
+    }
+
+    /// Removes what a compose project left behind (containers, networks, volumes).
+    pub async fn remove_compose_project(docker: &Docker, project: &str) {
+        let filter = HashMap::from([("label".to_string(), vec![format!("{LABEL_COMPOSE}={project}")])]);
+        if let Ok(list) = docker
+            .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+            .await
+        {
+            for c in list {
+                if let Some(id) = c.id {
+                    let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+                    let _ = docker.remove_container(&id, Some(opts)).await;
+                }
+            }
+        }
+        if let Ok(list) = docker
+            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filter).build()))
+            .await
+        {
+            for n in list {
+                if let Some(id) = n.id {
+                    let _ = docker.remove_network(&id).await;
+                }
+            }
+        }
+        if let Ok(list) = docker
+            .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filter).build()))
+            .await
+        {
+            for v in list.volumes.unwrap_or_default() {
+                let _ = docker
+                    .remove_volume(&v.name, Some(RemoveVolumeOptionsBuilder::default().force(true).build()))
+                    .await;
+            }
+        }
+    }
+
+    /// Gives the tree back to the host user (the job ran as uid 2000).
+    async fn restore_ownership(&self, jc: &JobContainer) {
+        let (uid, gid) = host_ids();
+        if uid == TRAVIS_UID || engine::local_socket().is_none() {
+            return;
+        }
+        let owner = format!("{uid}:{gid}");
+        let home = jc.home.display().to_string();
+        let (running, _) = self.container_running(&jc.name).await;
+        if running {
+            let _ = self.exec_capture(&jc.name, "root", &["chown", "-R", &owner, &home]).await;
+            return;
+        }
+        // The container is gone (killed): a throwaway one does it.
+        let helper = format!("{}-chown", jc.name);
+        self.remove_container(&helper).await;
+        let body = ContainerCreateBody {
+            image: Some(jc.layer.clone()),
+            cmd: Some(vec!["chown".into(), "-R".into(), owner, home.clone()]),
+            entrypoint: Some(vec![]),
+            user: Some("root".into()),
+            labels: Some(HashMap::from([(LABEL_RUN.to_string(), "chown".to_string())])),
+            host_config: Some(HostConfig {
+                binds: Some(vec![format!("{home}:{home}")]),
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default().name(&helper).build();
+        if self.docker.create_container(Some(opts), body).await.is_ok()
+            && self.docker.start_container(&helper, None).await.is_ok()
+        {
+            let mut wait = self.docker.wait_container(&helper, None);
+            let _ = tokio::time::timeout(Duration::from_secs(20), wait.next()).await;
+        }
+        self.remove_container(&helper).await;
+    }
+
+    async fn finish(&self, jc: &JobContainer, end: Option<&JobEnd>) {
+        let keep = self.settings.keep_on_failure
+            && matches!(end, Some(JobEnd::Exited(code)) if *code != 0);
+        if keep {
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.insert(jc.name.clone());
+            }
+            eprintln!(
+                "travis-local: kept container {name} (--keep-on-failure); open a shell in it with:\n  docker exec -it -u travis -w {dir} {name} bash\n  (remove it with: docker rm -f {name}, or travis-local clean)",
+                name = jc.name,
+                dir = jc.build.display()
+            );
+            return;
+        }
+        Self::remove_compose_project(&self.docker, &jc.compose_project).await;
+        self.restore_ownership(jc).await;
+        self.remove_container(&jc.name).await;
+    }
+
+    async fn run_async(&self, job: &JobRun, sink: &dyn OutputSink, cancel: &CancelToken) -> Result<JobEnd, ExecError> {
+        let layer = {
+            let progress = Progress::new(&format!("job {}", job.number));
+            self.layer_for(job, &progress).await?
+        };
+        if let Some(reason) = cancel.reason() {
+            return Ok(JobEnd::Cancelled(reason));
+        }
+        let jc = self.start(job, &layer, sink).await?;
+        let result = self.run_script(job, &jc, sink, cancel).await;
+        // Cleanup must finish even when the job was cancelled; bounded so Ctrl-C stays prompt.
+        let _ = tokio::time::timeout(Duration::from_secs(8), self.finish(&jc, result.as_ref().ok())).await;
+        result
+    }
+
+    async fn cleanup_async(&self, run_id: &str) -> Result<(), ExecError> {
+        let kept: HashSet<String> = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
+        let filter = HashMap::from([("label".to_string(), vec![format!("{LABEL_RUN}={run_id}")])]);
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+            .await
+            .map_err(|e| env_err(format!("cannot list containers: {}", api_message(&e))))?;
+        for c in list {
+            let names: Vec<String> = c
+                .names
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .collect();
+            if names.iter().any(|n| kept.contains(n)) {
+                continue;
+            }
+            if let Some(id) = c.id {
+                self.remove_container(&id).await;
+            }
+        }
+        let prefix = format!("{NAME_PREFIX}{}-", sanitize(run_id));
+        for project in crate::clean::compose_projects(&self.docker).await {
+            if project.starts_with(&prefix) && !kept.contains(&project) {
+                Self::remove_compose_project(&self.docker, &project).await;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Executor for DockerExecutor {
+    fn name(&self) -> &str {
+        "docker"
+    }
+
+    fn prepare(&self, jobs: &[JobRun], _sink: &dyn OutputSink) -> Result<(), ExecError> {
+        self.rt.block_on(async {
+            let progress = Progress::new("docker");
+            for job in jobs {
+                self.layer_for(job, &progress).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn run(&self, job: &JobRun, sink: &dyn OutputSink, cancel: &CancelToken) -> Result<JobEnd, ExecError> {
+        self.rt.block_on(self.run_async(job, sink, cancel))
+    }
+
+    fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
+        self.rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), self.cleanup_async(run_id))
+                .await
+                .unwrap_or_else(|_| Err(env_err("cleanup of Docker resources timed out after 10 s; run `travis-local clean`")))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names() {
+        assert_eq!(sanitize("Run_42.x"), "run-42-x");
+        assert_eq!(sanitize("..."), "x");
+        assert_eq!(job_name("20260101-ab", "1.2"), "travis-local-20260101-ab-1-2");
+    }
+
+    #[test]
+    fn service_lists() {
+        assert_eq!(services(&json!({"services": "docker"})), vec!["docker"]);
+        assert_eq!(services(&json!({"services": ["Docker", "redis"]})), vec!["docker", "redis"]);
+        assert!(services(&json!({})).is_empty());
+        assert_eq!(service_script("redis"), "redis-server");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_memory("512m"), Ok(512 * 1024 * 1024));
+        assert_eq!(parse_memory("2G"), Ok(2 * 1024 * 1024 * 1024));
+        assert_eq!(parse_memory("1.5gb"), Ok(1536 * 1024 * 1024));
+        assert!(parse_memory("lots").is_err());
+        assert!(parse_memory("1k").is_err());
+        assert_eq!(parse_cpus(1.5), Ok(1_500_000_000));
+        assert!(parse_cpus(0.0).is_err());
+        assert!(parse_cpus(f64::NAN).is_err());
+    }
+}
