@@ -180,14 +180,6 @@ pub fn supported(job: &Map<String, Value>, key: &str, value: &Value) -> bool {
     }
 }
 
-/// Reason text for a dropped key (used in notes).
-pub fn unsupported_reason(key: &str) -> String {
-    match key_rule(key) {
-        Some(Rule::Only(on, vals)) => format!("`{key}` is only supported for {on} {}", vals.join(", ")),
-        _ => format!("`{key}` is not supported for this job's language/os"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
