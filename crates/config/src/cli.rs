@@ -1,10 +1,144 @@
-//! `travis-local lint`.
+//! `travis-local lint`: validate one or more `.travis.yml` files offline.
+//!
+//! One job: load each path (or stdin for `-`), print every finding in human (rustc-style)
+//! or JSON form, and exit 0 (no error/alert), 1 (error/alert findings, invalid YAML
+//! included) or 2 (usage or I/O problems, e.g. a missing file).
+
+use crate::diag::Level;
+use crate::yaml::LineIndex;
+use std::io::{IsTerminal, Read, Write};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
     /// Files to lint (default: .travis.yml; `-` reads stdin)
     pub paths: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Colour the human output (NO_COLOR is honoured with `auto`)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// Print only error and alert findings
+    #[arg(long, short)]
+    pub quiet: bool,
 }
-pub fn main(_args: &LintArgs) -> i32 {
-    eprintln!("travis-local lint: not implemented yet");
-    2
+
+pub fn main(args: &LintArgs) -> i32 {
+    let stdout = std::io::stdout();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR")
+                .map(|v| v.is_empty())
+                .unwrap_or(true)
+                && stdout.is_terminal()
+        }
+    };
+    let paths: Vec<String> = if args.paths.is_empty() {
+        vec![".travis.yml".to_string()]
+    } else {
+        args.paths.clone()
+    };
+    let mut out = stdout.lock();
+    let mut io_error = false;
+    let mut failed = false;
+    let mut json_items: Vec<serde_json::Value> = Vec::new();
+    let (mut n_err, mut n_warn, mut n_info) = (0usize, 0usize, 0usize);
+    for p in &paths {
+        let loaded = if p == "-" {
+            let mut buf = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
+                eprintln!("travis-local lint: cannot read stdin: {e}");
+                io_error = true;
+                continue;
+            }
+            crate::load_str("<stdin>", &String::from_utf8_lossy(&buf))
+        } else {
+            let path = std::path::Path::new(p);
+            if path.is_dir() {
+                eprintln!("travis-local lint: {p}: is a directory (expected a .travis.yml file)");
+                io_error = true;
+                continue;
+            }
+            match crate::load_path(path) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
+                    io_error = true;
+                    continue;
+                }
+            }
+        };
+        let index = LineIndex::new(&loaded.text);
+        for d in &loaded.diagnostics {
+            if d.level.is_failure() {
+                failed = true;
+            }
+            if args.quiet && !d.level.is_failure() {
+                continue;
+            }
+            match d.level {
+                Level::Error | Level::Alert => n_err += 1,
+                Level::Warn => n_warn += 1,
+                Level::Info => n_info += 1,
+            }
+            match args.format {
+                Format::Json => json_items.push(
+                    serde_json::to_value(d.to_json(&loaded.text, &index)).unwrap_or_default(),
+                ),
+                Format::Human => {
+                    let _ = writeln!(out, "{}\n", d.render_human(&loaded.text, &index, color));
+                }
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::Value::Array(json_items))
+                    .unwrap_or_else(|_| "[]".into())
+            );
+        }
+        Format::Human => {
+            let files = paths.len();
+            let _ = out.flush();
+            eprintln!(
+                "lint: {files} file{}, {n_err} error{}, {n_warn} warning{}, {n_info} info",
+                if files == 1 { "" } else { "s" },
+                if n_err == 1 { "" } else { "s" },
+                if n_warn == 1 { "" } else { "s" },
+            );
+        }
+    }
+    if io_error {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }

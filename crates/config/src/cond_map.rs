@@ -6,7 +6,12 @@ use crate::yaml::{Node, Style, Value};
 /// File byte offset of cooked-string byte `offset` of scalar `node`.
 pub fn map_offset(text: &str, node: &Node, offset: usize) -> usize {
     let (start, end) = node.span;
-    let Value::Scalar { text: cooked, style, .. } = &node.value else {
+    let Value::Scalar {
+        text: cooked,
+        style,
+        ..
+    } = &node.value
+    else {
         return start;
     };
     let raw = match text.get(start..end.min(text.len())) {
@@ -32,7 +37,9 @@ pub fn map_offset(text: &str, node: &Node, offset: usize) -> usize {
             break;
         }
         while ri < raw.len() {
-            let Some(rc) = raw[ri..].chars().next() else { break };
+            let Some(rc) = raw[ri..].chars().next() else {
+                break;
+            };
             ri += rc.len_utf8();
             if rc == ch || (ch == ' ' && rc == '\n') || (ch == '\n' && rc == '\n') {
                 break;
@@ -43,7 +50,9 @@ pub fn map_offset(text: &str, node: &Node, offset: usize) -> usize {
     if let Some(ch) = cooked[offset.min(cooked.len())..].chars().next() {
         let mut j = ri;
         while j < raw.len() {
-            let Some(rc) = raw[j..].chars().next() else { break };
+            let Some(rc) = raw[j..].chars().next() else {
+                break;
+            };
             if rc == ch {
                 ri = j;
                 break;

@@ -90,12 +90,15 @@ fn accepts(s: &Schema, n: &Node) -> u8 {
         Kind::Any(alts) => alts.iter().map(|a| accepts(a, n)).max().unwrap_or(0),
         Kind::Map { .. } | Kind::Object => {
             if is_secure_map(n) && s.prop("secure").is_none() {
-                0
+                match &s.prefix {
+                    Some((_, false)) => 1,
+                    _ => 0,
+                }
             } else if t == T::Map {
                 2
-            } else if s.changes.iter().any(|c| c == "cache") && matches!(t, T::Str | T::Seq) {
-                1
-            } else if s.changes.iter().any(|c| c == "enable") && t == T::Bool {
+            } else if (s.changes.iter().any(|c| c == "cache") && matches!(t, T::Str | T::Seq))
+                || (s.changes.iter().any(|c| c == "enable") && t == T::Bool)
+            {
                 1
             } else if let Some((_, only_str)) = &s.prefix {
                 if t == T::Null {
@@ -121,7 +124,13 @@ fn accepts(s: &Schema, n: &Node) -> u8 {
         },
         Kind::Num => match t {
             T::Int => 2,
-            T::Str if scalar_str(n).map(|s| s.parse::<f64>().is_ok()).unwrap_or(false) => 1,
+            T::Str
+                if scalar_str(n)
+                    .map(|s| s.parse::<f64>().is_ok())
+                    .unwrap_or(false) =>
+            {
+                1
+            }
             _ => 0,
         },
         Kind::Bool => match t {
@@ -133,7 +142,10 @@ fn accepts(s: &Schema, n: &Node) -> u8 {
             _ => 0,
         },
         Kind::Secure => match &n.value {
-            Value::Scalar { value: Scalar::Str(_), .. } => 2,
+            Value::Scalar {
+                value: Scalar::Str(_),
+                ..
+            } => 2,
             Value::Map(m) if m.len() == 1 && m[0].0.name == "secure" => 2,
             _ => 0,
         },
@@ -160,7 +172,9 @@ fn levenshtein_match<'s>(cands: impl Iterator<Item = &'s str>, key: &str) -> Opt
             return Some(c.to_string());
         }
         let d = strsim::levenshtein(c, key);
-        let m = (n as f64 / 2.0).min(c.chars().count() as f64 / 2.0).min(4.0);
+        let m = (n as f64 / 2.0)
+            .min(c.chars().count() as f64 / 2.0)
+            .min(4.0);
         if (d as f64) < m && best.as_ref().map(|(bd, _)| d < *bd).unwrap_or(true) {
             best = Some((d, c.to_string()));
         }
@@ -179,9 +193,16 @@ fn levenshtein_match<'s>(cands: impl Iterator<Item = &'s str>, key: &str) -> Opt
 
 fn clean_key(key: &str) -> String {
     let k = key.replace(['-', ' '], "_");
-    let k: String = k.chars().filter(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
+    let k: String = k
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
     let k = k.trim_start_matches("__").trim_end_matches('_').to_string();
-    let k = if key.starts_with("__") { k.trim_start_matches('_').to_string() } else { k };
+    let k = if key.starts_with("__") {
+        k.trim_start_matches('_').to_string()
+    } else {
+        k
+    };
     k.replace("__", "_")
 }
 
@@ -290,7 +311,9 @@ impl<'a> Decoder<'a> {
         if let Some(a) = alts.iter().find(|a| accepts(a, n) == 2) {
             return a.clone();
         }
-        alts.first().cloned().unwrap_or_else(|| Arc::new(generic_provider()))
+        alts.first()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(generic_provider()))
     }
 
     fn invalid_type(&mut self, expected: &str, n: &Node, path: &str) {
@@ -302,21 +325,35 @@ impl<'a> Decoder<'a> {
             "invalid_type",
             json!({"expected": expected, "actual": actual, "value": v}),
             Some(n.span),
-            format!("dropping unexpected {actual}, expected {expected} ({})", short(&v)),
+            format!(
+                "dropping unexpected {actual}, expected {expected} ({})",
+                short(&v)
+            ),
             None,
         );
     }
 
     fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         // non-map values: cache shorthand, prefix, pick
+        let secure_prefix =
+            is_secure_map(n) && s.prop("secure").is_none() && matches!(&s.prefix, Some((_, false)));
         let entries: Vec<(Key, Node)> = match &n.value {
-            Value::Map(m) => m.clone(),
+            Value::Map(m) if !secure_prefix => m.clone(),
             _ => {
                 if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
                     let b = match &n.value {
-                        Value::Scalar { value: Scalar::Bool(b), .. } => Some(*b),
-                        Value::Scalar { value: Scalar::Str(v), .. } if v == "yes" => Some(true),
-                        Value::Scalar { value: Scalar::Str(v), .. } if v == "no" => Some(false),
+                        Value::Scalar {
+                            value: Scalar::Bool(b),
+                            ..
+                        } => Some(*b),
+                        Value::Scalar {
+                            value: Scalar::Str(v),
+                            ..
+                        } if v == "yes" => Some(true),
+                        Value::Scalar {
+                            value: Scalar::Str(v),
+                            ..
+                        } if v == "no" => Some(false),
                         _ => None,
                     };
                     if let Some(b) = b {
@@ -352,7 +389,10 @@ impl<'a> Decoder<'a> {
                                 "unexpected_seq",
                                 json!({"value": v}),
                                 Some(n.span),
-                                format!("unexpected sequence, using the first value ({})", short(&v)),
+                                format!(
+                                    "unexpected sequence, using the first value ({})",
+                                    short(&v)
+                                ),
                                 None,
                             );
                             return self.map(s, first, path, ptr);
@@ -386,7 +426,12 @@ impl<'a> Decoder<'a> {
                 return J::Object(out);
             }
         };
-        let prop = |name: &str| props.iter().find(|(k, _)| k == name).map(|(_, s)| s.clone());
+        let prop = |name: &str| {
+            props
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, s)| s.clone())
+        };
         let alias_of = |name: &str| {
             props
                 .iter()
@@ -403,7 +448,10 @@ impl<'a> Decoder<'a> {
                 fixed.push((name, k.clone(), v.clone(), false));
                 continue;
             }
-            if matches!(name.as_str(), ".configured" | ".result" | "fetching_failed" | "parsing_failed") {
+            if matches!(
+                name.as_str(),
+                ".configured" | ".result" | "fetching_failed" | "parsing_failed"
+            ) {
                 continue;
             }
             let mut new: Option<(String, Level, &str)> = None;
@@ -422,7 +470,9 @@ impl<'a> Decoder<'a> {
                 {
                     let t = dealias(&underscored).unwrap_or(underscored);
                     new = Some((t, Level::Info, "underscore_key"));
-                } else if cleaned != name && (prop(&cleaned).is_some() || dealias(&cleaned).is_some()) {
+                } else if cleaned != name
+                    && (prop(&cleaned).is_some() || dealias(&cleaned).is_some())
+                {
                     let t = dealias(&cleaned).unwrap_or(cleaned);
                     new = Some((t, Level::Warn, "clean_key"));
                 } else if strict {
@@ -458,7 +508,9 @@ impl<'a> Decoder<'a> {
                                 "overwrite",
                                 json!({"key": name, "other": target}),
                                 Some(k.span),
-                                format!("both {name} and {target} given. {name} overwrites {target}"),
+                                format!(
+                                    "both {name} and {target} given. {name} overwrites {target}"
+                                ),
                                 None,
                             );
                         }
@@ -499,8 +551,9 @@ impl<'a> Decoder<'a> {
             }
         }
         // unknown (and private) keys come first, as travis-yml re-inserts known keys
-        let (unknown_first, known): (Vec<_>, Vec<_>) =
-            fixed.into_iter().partition(|e| !props.is_empty() && prop(&e.0).is_none());
+        let (unknown_first, known): (Vec<_>, Vec<_>) = fixed
+            .into_iter()
+            .partition(|e| !props.is_empty() && prop(&e.0).is_none());
         let mut fixed = unknown_first;
         fixed.extend(known);
 
@@ -524,7 +577,10 @@ impl<'a> Decoder<'a> {
                         span: first.1.span,
                         anchored: false,
                     };
-                    let sp = (first.1.span.0, inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1));
+                    let sp = (
+                        first.1.span.0,
+                        inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1),
+                    );
                     let node = Node {
                         value: Value::Map(inner),
                         span: sp,
@@ -547,13 +603,19 @@ impl<'a> Decoder<'a> {
             order.push(r.clone());
         }
         for (k, ps) in &props {
-            if !ps.defaults.is_empty() && ps.defaults.iter().any(|d| d.get("value").is_some()) && !order.contains(k) {
+            if !ps.defaults.is_empty()
+                && ps.defaults.iter().any(|d| d.get("value").is_some())
+                && !order.contains(k)
+            {
                 order.push(k.clone());
             }
         }
         let mut out = Map::new();
         let present: HashSet<String> = fixed.iter().map(|e| e.0.clone()).collect();
-        for e in fixed.iter().filter(|e| !props.is_empty() && prop(&e.0).is_none()) {
+        for e in fixed
+            .iter()
+            .filter(|e| !props.is_empty() && prop(&e.0).is_none())
+        {
             out.insert(e.0.clone(), J::Null);
         }
         for k in &order {
@@ -594,13 +656,8 @@ impl<'a> Decoder<'a> {
                 }
                 out.insert(name.clone(), v);
             } else if let Some(pat) = &pattern {
-                if path.starts_with("env") || pat.kind_is_any() {
-                    let v = self.walk(pat, node, &cpath, &cptr);
-                    out.insert(name.clone(), v);
-                } else {
-                    let v = self.walk(pat, node, &cpath, &cptr);
-                    out.insert(name.clone(), v);
-                }
+                let v = self.walk(pat, node, &cpath, &cptr);
+                out.insert(name.clone(), v);
             } else {
                 if !is_custom(name) && !props.is_empty() {
                     let v = node.to_json();
@@ -671,7 +728,7 @@ impl<'a> Decoder<'a> {
                     format!("missing {k}, using the default {d}"),
                     None,
                 );
-                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(&ps) {
+                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(ps) {
                     J::Array(vec![d])
                 } else {
                     d
@@ -682,7 +739,10 @@ impl<'a> Decoder<'a> {
         // reorder so defaults sit where travis-yml puts them: required/default keys first
         if !order.is_empty() {
             let mut re = Map::new();
-            for e in fixed.iter().filter(|e| !props.is_empty() && prop(&e.0).is_none()) {
+            for e in fixed
+                .iter()
+                .filter(|e| !props.is_empty() && prop(&e.0).is_none())
+            {
                 if let Some(v) = out.get(&e.0) {
                     re.insert(e.0.clone(), v.clone());
                 }
@@ -700,7 +760,7 @@ impl<'a> Decoder<'a> {
             out = re;
         }
         for r in &s.required {
-            if !out.contains_key(r) && !(path == "root") {
+            if !out.contains_key(r) && path != "root" {
                 self.msg(
                     Level::Error,
                     path,
@@ -719,8 +779,14 @@ impl<'a> Decoder<'a> {
     fn default_for(&self, ps: &Schema, siblings: &Map<String, J>) -> Option<J> {
         for d in &ps.defaults {
             let Some(v) = d.get("value") else { continue };
-            let ok_only = d.get("only").map(|c| cond_matches(c, siblings)).unwrap_or(true);
-            let ok_except = d.get("except").map(|c| !cond_matches(c, siblings)).unwrap_or(true);
+            let ok_only = d
+                .get("only")
+                .map(|c| cond_matches(c, siblings))
+                .unwrap_or(true);
+            let ok_except = d
+                .get("except")
+                .map(|c| !cond_matches(c, siblings))
+                .unwrap_or(true);
             if ok_only && ok_except {
                 return Some(v.clone());
             }
@@ -739,8 +805,13 @@ impl<'a> Decoder<'a> {
             match &it.value {
                 Value::Map(m) => entries.extend(m.iter().cloned()),
                 Value::Scalar { .. } => {
-                    let name = scalar_str(&it).map(str::to_string).unwrap_or_else(|| it.to_json().to_string());
-                    if s.prop(&name).map(|p| matches!(p.kind, Kind::Bool)).unwrap_or(false) {
+                    let name = scalar_str(&it)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| it.to_json().to_string());
+                    if s.prop(&name)
+                        .map(|p| matches!(p.kind, Kind::Bool))
+                        .unwrap_or(false)
+                    {
                         let t = Node {
                             value: Value::Scalar {
                                 value: Scalar::Bool(true),
@@ -791,7 +862,11 @@ impl<'a> Decoder<'a> {
         let items: Vec<Node> = match &n.value {
             Value::Seq(items) => items.clone(),
             _ if n.is_null() => {
-                return if is_env { json!([{}]) } else { J::Array(vec![]) };
+                return if is_env {
+                    json!([{}])
+                } else {
+                    J::Array(vec![])
+                };
             }
             _ => vec![n.clone()],
         };
@@ -892,8 +967,13 @@ impl<'a> Decoder<'a> {
                         v.to_json()
                     } else {
                         match &v.value {
-                            Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => v.to_json(),
-                            Value::Scalar { value: Scalar::Str(s), .. } => J::String(s.clone()),
+                            Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => {
+                                v.to_json()
+                            }
+                            Value::Scalar {
+                                value: Scalar::Str(s),
+                                ..
+                            } => J::String(s.clone()),
                             Value::Scalar { .. } => v.to_json(),
                             _ => v.to_json(),
                         }
@@ -933,8 +1013,12 @@ impl<'a> Decoder<'a> {
         }
         match &s.kind {
             Kind::Secure => match &n.value {
-                Value::Scalar { value: Scalar::Str(v), .. } => {
-                    if s.strict_secure && !(v.starts_with('$') && !v.contains(":$")) {
+                Value::Scalar {
+                    value: Scalar::Str(v),
+                    ..
+                } => {
+                    let env_ref = v.starts_with('$') && !v.contains(":$");
+                    if s.strict_secure && !env_ref {
                         self.msg(
                             Level::Alert,
                             path,
@@ -942,7 +1026,10 @@ impl<'a> Decoder<'a> {
                             json!({"type": "str"}),
                             Some(n.span),
                             "expected an encrypted string".into(),
-                            Some("encrypt it with `travis encrypt` or use a repository setting".into()),
+                            Some(
+                                "encrypt it with `travis encrypt` or use a repository setting"
+                                    .into(),
+                            ),
                         );
                     }
                     J::String(v.clone())
@@ -966,8 +1053,14 @@ impl<'a> Decoder<'a> {
                     }
                     json!({"secure": inner})
                 }
-                Value::Scalar { value: Scalar::Int(i), .. } => J::String(i.to_string()),
-                Value::Scalar { value: Scalar::Bool(b), .. } => J::String(b.to_string()),
+                Value::Scalar {
+                    value: Scalar::Int(i),
+                    ..
+                } => J::String(i.to_string()),
+                Value::Scalar {
+                    value: Scalar::Bool(b),
+                    ..
+                } => J::String(b.to_string()),
                 _ => {
                     self.invalid_type("str", n, path);
                     n.to_json()
@@ -975,8 +1068,14 @@ impl<'a> Decoder<'a> {
             },
             Kind::Bool => {
                 let b = match &n.value {
-                    Value::Scalar { value: Scalar::Bool(b), .. } => Some(*b),
-                    Value::Scalar { value: Scalar::Str(v), .. } => {
+                    Value::Scalar {
+                        value: Scalar::Bool(b),
+                        ..
+                    } => Some(*b),
+                    Value::Scalar {
+                        value: Scalar::Str(v),
+                        ..
+                    } => {
                         let l = v.to_ascii_lowercase();
                         if TRUE_STRS.contains(&l.as_str()) {
                             Some(true)
@@ -1012,11 +1111,19 @@ impl<'a> Decoder<'a> {
                 }
             }
             Kind::Num => match &n.value {
-                Value::Scalar { value: Scalar::Int(i), .. } => J::from(*i),
-                Value::Scalar { value: Scalar::Str(v), .. } => match v.parse::<i64>() {
+                Value::Scalar {
+                    value: Scalar::Int(i),
+                    ..
+                } => J::from(*i),
+                Value::Scalar {
+                    value: Scalar::Str(v),
+                    ..
+                } => match v.parse::<i64>() {
                     Ok(i) => J::from(i),
                     Err(_) => match v.parse::<f64>() {
-                        Ok(f) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+                        Ok(f) => serde_json::Number::from_f64(f)
+                            .map(J::Number)
+                            .unwrap_or(J::Null),
                         Err(_) => {
                             self.invalid_type("num", n, path);
                             n.to_json()
@@ -1034,9 +1141,18 @@ impl<'a> Decoder<'a> {
                 pattern,
             } => {
                 let mut v = match &n.value {
-                    Value::Scalar { value: Scalar::Str(v), .. } => v.clone(),
-                    Value::Scalar { value: Scalar::Int(i), .. } => i.to_string(),
-                    Value::Scalar { value: Scalar::Bool(b), .. } => b.to_string(),
+                    Value::Scalar {
+                        value: Scalar::Str(v),
+                        ..
+                    } => v.clone(),
+                    Value::Scalar {
+                        value: Scalar::Int(i),
+                        ..
+                    } => i.to_string(),
+                    Value::Scalar {
+                        value: Scalar::Bool(b),
+                        ..
+                    } => b.to_string(),
                     _ => {
                         self.invalid_type("str", n, path);
                         return n.to_json();
@@ -1073,7 +1189,8 @@ impl<'a> Decoder<'a> {
                                 None,
                             );
                             v = target;
-                        } else if let Some(m) = levenshtein_match(en.iter().map(String::as_str), &v) {
+                        } else if let Some(m) = levenshtein_match(en.iter().map(String::as_str), &v)
+                        {
                             self.msg(
                                 Level::Warn,
                                 path,
@@ -1090,7 +1207,9 @@ impl<'a> Decoder<'a> {
                                 .next()
                                 .unwrap_or("")
                                 .chars()
-                                .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+                                .filter(|c| {
+                                    c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.'
+                                })
                                 .collect();
                             if cleaned != v && en.contains(&cleaned) {
                                 self.msg(
@@ -1149,7 +1268,9 @@ impl<'a> Decoder<'a> {
     }
 
     fn check_condition(&mut self, node: &Node, path: &str) {
-        let Some(cond) = scalar_str(node).map(str::to_string) else { return };
+        let Some(cond) = scalar_str(node).map(str::to_string) else {
+            return;
+        };
         match travis_local_condition::parse(&cond) {
             Ok(_) => {}
             Err(e) => {
@@ -1172,27 +1293,26 @@ impl<'a> Decoder<'a> {
     }
 }
 
-trait KindIsAny {
-    fn kind_is_any(&self) -> bool;
-}
-impl KindIsAny for Arc<Schema> {
-    fn kind_is_any(&self) -> bool {
-        matches!(self.kind, Kind::Any(_))
-    }
-}
-
 fn is_seq_schema(s: &Schema) -> bool {
     match &s.kind {
         Kind::Seq(_) => true,
-        Kind::Any(alts) => alts.first().map(|a| a.normal && matches!(a.kind, Kind::Seq(_))).unwrap_or(false),
+        Kind::Any(alts) => alts
+            .first()
+            .map(|a| a.normal && matches!(a.kind, Kind::Seq(_)))
+            .unwrap_or(false),
         _ => false,
     }
 }
 
 fn cond_matches(c: &J, siblings: &Map<String, J>) -> bool {
-    let Some(obj) = c.as_object() else { return false };
+    let Some(obj) = c.as_object() else {
+        return false;
+    };
     obj.iter().all(|(k, allowed)| {
-        let allowed: Vec<&str> = allowed.as_array().map(|a| a.iter().filter_map(J::as_str).collect()).unwrap_or_default();
+        let allowed: Vec<&str> = allowed
+            .as_array()
+            .map(|a| a.iter().filter_map(J::as_str).collect())
+            .unwrap_or_default();
         match siblings.get(k) {
             Some(J::String(s)) => allowed.contains(&s.as_str()),
             Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(|s| allowed.contains(&s)),
@@ -1234,7 +1354,7 @@ fn generic_provider() -> Schema {
         let base = c
             .root
             .prop("deploy")
-            .and_then(|d| first_map(d))
+            .and_then(first_map)
             .map(|m| (*m).clone());
         let mut s = match base {
             Some(s) => s,
@@ -1246,12 +1366,25 @@ fn generic_provider() -> Schema {
         };
         if let Kind::Map { props, .. } = &mut s.kind {
             props.retain(|(k, _)| {
-                matches!(k.as_str(), "provider" | "on" | "run" | "allow_failure" | "cleanup" | "skip_cleanup" | "edge")
+                matches!(
+                    k.as_str(),
+                    "provider"
+                        | "on"
+                        | "run"
+                        | "allow_failure"
+                        | "cleanup"
+                        | "skip_cleanup"
+                        | "edge"
+                )
             });
             for (k, p) in props.iter_mut() {
                 if k == "provider" {
                     let mut np = (**p).clone();
-                    np.kind = Kind::Str { enumeration: None, values: Default::default(), pattern: None };
+                    np.kind = Kind::Str {
+                        enumeration: None,
+                        values: Default::default(),
+                        pattern: None,
+                    };
                     *p = Arc::new(np);
                 }
             }
@@ -1282,7 +1415,9 @@ fn matches_format(p: &str, v: &str) -> bool {
                 let parts: Vec<&str> = rest.split('.').collect();
                 return !parts.is_empty()
                     && parts.len() <= 3
-                    && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+                    && parts
+                        .iter()
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
             }
         }
         return false;

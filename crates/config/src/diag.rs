@@ -131,11 +131,8 @@ impl Diagnostic {
                     .line_start(line)
                     .origin(&self.file)
                     .fold(false)
-                    .annotation(lvl.span(a..b));
-                let mut msg = lvl
-                    .title(&self.message)
-                    .id(&self.code)
-                    .snippet(snippet);
+                    .annotation(L::Error.span(a..b));
+                let mut msg = lvl.title(&self.message).id(&self.code).snippet(snippet);
                 if self.help.is_some() {
                     msg = msg.footer(L::Help.title(&help_text));
                 }
@@ -151,12 +148,10 @@ impl Diagnostic {
                 out
             }
         };
-        let rendered = match self.level {
+        match self.level {
             Level::Alert => rendered.replacen("error", "alert", 1),
-            Level::Warn => rendered,
             _ => rendered,
-        };
-        rendered
+        }
     }
 }
 

@@ -66,7 +66,11 @@ pub fn split(s: &str) -> Result<Vec<(String, String)>, String> {
                     i += 2;
                 }
                 '$' if i + 1 < n && (chars[i + 1] == '(' || chars[i + 1] == '{') => {
-                    let (open, close) = if chars[i + 1] == '(' { ('(', ')') } else { ('{', '}') };
+                    let (open, close) = if chars[i + 1] == '(' {
+                        ('(', ')')
+                    } else {
+                        ('{', '}')
+                    };
                     i += 2;
                     let mut depth = 1;
                     while i < n && depth > 0 {
@@ -101,15 +105,27 @@ mod tests {
     }
     #[test]
     fn splits_like_sh_vars() {
-        assert_eq!(p("FOO=foo BAR=bar"), vec![("FOO".into(), "foo".into()), ("BAR".into(), "bar".into())]);
-        assert_eq!(p("FOO=\"foo bar\""), vec![("FOO".into(), "\"foo bar\"".into())]);
+        assert_eq!(
+            p("FOO=foo BAR=bar"),
+            vec![("FOO".into(), "foo".into()), ("BAR".into(), "bar".into())]
+        );
+        assert_eq!(
+            p("FOO=\"foo bar\""),
+            vec![("FOO".into(), "\"foo bar\"".into())]
+        );
         assert_eq!(p("FOO"), vec![("FOO".into(), "".into())]);
         assert_eq!(p("FOO=foo=bar"), vec![("FOO".into(), "foo=bar".into())]);
         assert_eq!(
             p("FOO=foo \"BAR='bar'\""),
             vec![("FOO".into(), "foo".into()), ("BAR".into(), "'bar'".into())]
         );
-        assert_eq!(p("A=$(echo a b) B=${X:-y z}"), vec![("A".into(), "$(echo a b)".into()), ("B".into(), "${X:-y z}".into())]);
+        assert_eq!(
+            p("A=$(echo a b) B=${X:-y z}"),
+            vec![
+                ("A".into(), "$(echo a b)".into()),
+                ("B".into(), "${X:-y z}".into())
+            ]
+        );
         assert!(split("FOO=\"").is_err());
         assert!(split("FOO=foo\"bar").is_err());
     }

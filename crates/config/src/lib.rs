@@ -165,7 +165,11 @@ fn duplicate_paths(root: &yaml::Node, dups: &[yaml::Duplicate]) -> Vec<String> {
                 }
                 for (k, v) in m {
                     if v.span.0 <= target.0 && target.0 <= v.span.1 {
-                        let p = if path == "root" { k.name.clone() } else { format!("{path}.{}", k.name) };
+                        let p = if path == "root" {
+                            k.name.clone()
+                        } else {
+                            format!("{path}.{}", k.name)
+                        };
                         if let Some(r) = find(v, target, &p) {
                             return Some(r);
                         }

@@ -148,7 +148,11 @@ impl<'a> Compiler<'a> {
             let mut strict = false;
             fn collect(s: &Schema, props: &mut Vec<(String, Arc<Schema>)>, strict: &mut bool) {
                 match &s.kind {
-                    Kind::Map { props: p, strict: st, .. } => {
+                    Kind::Map {
+                        props: p,
+                        strict: st,
+                        ..
+                    } => {
                         *strict |= *st;
                         for (k, v) in p {
                             if !props.iter().any(|(kk, _)| kk == k) {
@@ -259,8 +263,18 @@ impl<'a> Compiler<'a> {
         };
         // Apply the node's own facts on top of the referenced / built one.
         let has_over = [
-            "normal", "aliases", "deprecated", "flags", "defaults", "only", "except", "strict",
-            "prefix", "changes", "required", "downcase",
+            "normal",
+            "aliases",
+            "deprecated",
+            "flags",
+            "defaults",
+            "only",
+            "except",
+            "strict",
+            "prefix",
+            "changes",
+            "required",
+            "downcase",
         ]
         .iter()
         .any(|k| v.get(*k).is_some());
@@ -336,7 +350,8 @@ pub fn compiled() -> &'static Compiled {
             memo: HashMap::new(),
             keys: Default::default(),
         };
-        let root_def = serde_json::json!({"allOf": doc.get("allOf").cloned().unwrap_or(J::Array(vec![]))});
+        let root_def =
+            serde_json::json!({"allOf": doc.get("allOf").cloned().unwrap_or(J::Array(vec![]))});
         let root = c.compile(&root_def);
         let expand = strs(doc.get("expand"));
         let all_keys = c.keys.iter().cloned().collect();
@@ -354,10 +369,17 @@ mod tests {
     #[test]
     fn root_has_core_keys() {
         let c = compiled();
-        for k in ["language", "os", "dist", "env", "jobs", "script", "deploy", "python", "rvm"] {
+        for k in [
+            "language", "os", "dist", "env", "jobs", "script", "deploy", "python", "rvm",
+        ] {
             assert!(c.root.prop(k).is_some(), "missing {k}");
         }
-        assert!(c.root.prop("jobs").unwrap().aliases.contains(&"matrix".to_string()));
+        assert!(c
+            .root
+            .prop("jobs")
+            .unwrap()
+            .aliases
+            .contains(&"matrix".to_string()));
         assert!(c.root.prop("sudo").unwrap().deprecated.is_some());
     }
 }

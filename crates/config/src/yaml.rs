@@ -151,7 +151,11 @@ pub struct YamlError {
 
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -317,17 +321,28 @@ fn parse_int(s: &str) -> Option<i64> {
     }
     let clean: String = body.chars().filter(|c| *c != '_' && *c != ',').collect();
     let v = if let Some(h) = body.strip_prefix("0x") {
-        if h.is_empty() || !h.chars().all(|c| c.is_ascii_hexdigit() || c == '_' || c == ',') {
+        if h.is_empty()
+            || !h
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '_' || c == ',')
+        {
             return None;
         }
         i64::from_str_radix(&clean[2..], 16).ok()?
     } else if let Some(bn) = body.strip_prefix("0b") {
-        if bn.is_empty() || !bn.chars().all(|c| c == '0' || c == '1' || c == '_' || c == ',') {
+        if bn.is_empty()
+            || !bn
+                .chars()
+                .all(|c| c == '0' || c == '1' || c == '_' || c == ',')
+        {
             return None;
         }
         i64::from_str_radix(&clean[2..], 2).ok()?
     } else if body.len() > 1 && body.starts_with('0') {
-        if !body[1..].chars().all(|c| ('0'..='7').contains(&c) || c == '_' || c == ',') {
+        if !body[1..]
+            .chars()
+            .all(|c| ('0'..='7').contains(&c) || c == '_' || c == ',')
+        {
             return None;
         }
         i64::from_str_radix(&clean, 8).ok()?
@@ -365,7 +380,9 @@ fn prepare(text: &str) -> (std::borrow::Cow<'_, str>, usize) {
         Some(rest) => (rest, 3),
         None => (text, 0),
     };
-    (std::borrow::Cow::Borrowed(body), shift)
+    // travis-yml strips the document; only trailing whitespace matters for values (a final
+    // block scalar loses its line break) and stripping it keeps every offset valid.
+    (std::borrow::Cow::Borrowed(body.trim_end()), shift)
 }
 
 /// Load the first document of `text`.
@@ -395,8 +412,7 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
     let mut docs = 0usize;
     let mut events = 0usize;
 
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(scan_err)?;
         events += 1;
         if events > 5_000_000 {
@@ -433,10 +449,21 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = Style::from_saphyr(style);
                 let tag_s = tag.map(|t| t.to_string());
-                let text_s = value.to_string();
+                let mut text_s = value.to_string();
+                // libyaml (and so travis-yml) gives a block scalar that ends the stream
+                // without a final line break no trailing newline; saphyr adds one.
+                if matches!(style, Style::Literal | Style::Folded)
+                    && end >= body_ref.len() + shift
+                    && !body_ref.ends_with('\n')
+                    && text_s.ends_with('\n')
+                {
+                    text_s.pop();
+                }
                 let resolved = match style {
                     Style::Plain => match tag_s.as_deref() {
-                        Some(t) if t.ends_with(":str") || t == "!str" => Scalar::Str(text_s.clone()),
+                        Some(t) if t.ends_with(":str") || t == "!str" => {
+                            Scalar::Str(text_s.clone())
+                        }
                         _ => resolve_plain(&text_s),
                     },
                     _ => Scalar::Str(text_s.clone()),
@@ -494,7 +521,12 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
                     anchor,
                 }) = stack.pop()
                 {
-                    let e = items.last().map(|n| n.span.1).unwrap_or(end).max(end).max(s);
+                    let e = items
+                        .last()
+                        .map(|n| n.span.1)
+                        .unwrap_or(end)
+                        .max(end)
+                        .max(s);
                     finished = Some((
                         Node {
                             value: Value::Seq(items),
@@ -506,7 +538,7 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
-                    mut entries,
+                    entries,
                     start: s,
                     anchor,
                     merges,
@@ -520,7 +552,6 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
                         .max(end)
                         .max(s);
                     let _ = merges;
-                    entries.retain(|(k, _)| !k.name.is_empty() || true);
                     finished = Some((
                         Node {
                             value: Value::Map(entries),
@@ -565,8 +596,9 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
                             _ => {
                                 let lc = LineIndex::new(text).line_col(text, node.span.0);
                                 return Err(YamlError {
-                                    message: "unacceptable key (a mapping or sequence used as a key)"
-                                        .into(),
+                                    message:
+                                        "unacceptable key (a mapping or sequence used as a key)"
+                                            .into(),
                                     offset: node.span.0,
                                     line: lc.0,
                                     column: lc.1,
@@ -646,7 +678,10 @@ fn merge_into(entries: &mut Vec<(Key, Node)>, node: &Node) {
 /// An empty document gives `null`.
 pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, String> {
     match load(text) {
-        Ok(doc) => Ok(doc.root.map(|n| n.to_json()).unwrap_or(serde_json::Value::Null)),
+        Ok(doc) => Ok(doc
+            .root
+            .map(|n| n.to_json())
+            .unwrap_or(serde_json::Value::Null)),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -677,7 +712,13 @@ mod tests {
         let m = root.as_map().unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0.name, "a");
-        assert!(matches!(m[0].1.value, Value::Scalar { value: Scalar::Int(2), .. }));
+        assert!(matches!(
+            m[0].1.value,
+            Value::Scalar {
+                value: Scalar::Int(2),
+                ..
+            }
+        ));
         assert_eq!(doc.duplicates.len(), 1);
         assert_eq!(m[1].0.span, (5, 6));
     }

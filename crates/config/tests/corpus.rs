@@ -38,7 +38,9 @@ fn corpus_agreement() {
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let exp_path = dir.join("expected").join(format!("{name}.json"));
-        let Ok(exp) = std::fs::read_to_string(&exp_path) else { continue };
+        let Ok(exp) = std::fs::read_to_string(&exp_path) else {
+            continue;
+        };
         let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
         let bytes = std::fs::read(f).unwrap();
         let text = String::from_utf8_lossy(&bytes);
@@ -80,22 +82,39 @@ fn corpus_agreement() {
         if verbose && !ok_a {
             let o = sets(&ours, true);
             let t = sets(&theirs, true);
-            println!("MSGS {name}\n  ours-only: {:?}\n  theirs-only: {:?}", o.difference(&t).collect::<Vec<_>>(), t.difference(&o).collect::<Vec<_>>());
+            println!(
+                "MSGS {name}\n  ours-only: {:?}\n  theirs-only: {:?}",
+                o.difference(&t).collect::<Vec<_>>(),
+                t.difference(&o).collect::<Vec<_>>()
+            );
         }
         if let (Ok(d), Some(c)) = (std::env::var("CORPUS_DUMP"), &loaded.config) {
             let _ = std::fs::create_dir_all(&d);
-            let _ = std::fs::write(format!("{d}/{name}.json"), serde_json::to_string(c).unwrap());
+            let _ = std::fs::write(
+                format!("{d}/{name}.json"),
+                serde_json::to_string(c).unwrap(),
+            );
         }
         if let (Some(c), Some(e)) = (&loaded.config, exp.get("config").filter(|c| c.is_object())) {
             cfg_total += 1;
             if c == e {
                 cfg_agree += 1;
             } else if verbose {
-                println!("CONFIG {name}\n  ours:   {}\n  theirs: {}", serde_json::to_string(c).unwrap(), serde_json::to_string(e).unwrap());
+                println!(
+                    "CONFIG {name}\n  ours:   {}\n  theirs: {}",
+                    serde_json::to_string(c).unwrap(),
+                    serde_json::to_string(e).unwrap()
+                );
             }
         }
     }
-    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     println!(
         "corpus: {n} files; warn/error/alert agreement {agree_strict}/{n} = {:.1}%; all levels {agree_all}/{n} = {:.1}%; normalised config {cfg_agree}/{cfg_total} = {:.1}%",
         pct(agree_strict, n),
@@ -103,6 +122,9 @@ fn corpus_agreement() {
         pct(cfg_agree, cfg_total)
     );
     assert!(n > 0);
-    assert!(pct(agree_strict, n) >= 95.0, "warn/error/alert agreement below 95%");
+    assert!(
+        pct(agree_strict, n) >= 95.0,
+        "warn/error/alert agreement below 95%"
+    );
     assert!(pct(agree_all, n) >= 85.0, "all-level agreement below 85%");
 }
