@@ -99,6 +99,44 @@ fn corpus_agreement() {
         }
     }
     let rate = 100.0 * ok as f64 / total.max(1) as f64;
+    // (b) end to end: raw .travis.yml through travis-local-config's loader, then the planner.
+    let (mut e2e_ok, mut e2e_total) = (0usize, 0usize);
+    let mut e2e_fail = Vec::new();
+    for path in &files {
+        let exp: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        let name = path.file_name().unwrap().to_string_lossy().trim_end_matches(".json").to_string();
+        let Ok(text) = std::fs::read_to_string(corpus_dir().join(&name)) else { continue };
+        e2e_total += 1;
+        let loaded = travis_local_config::load_str(".travis.yml", &text);
+        let config = loaded.config.unwrap_or(Value::Null);
+        let slug = exp.get("slug").and_then(Value::as_str).unwrap_or("o/r").to_string();
+        let mut problems = Vec::new();
+        for (label, facts, jobs_key) in [
+            ("push", BuildFacts::push(&slug, "master"), "jobs"),
+            ("pr", BuildFacts::pull_request(&slug, "master", 1), "jobs_pr"),
+        ] {
+            let plan = expand(&config, &facts);
+            let ours: Vec<Value> = plan.jobs.iter().map(|j| j.config.clone()).collect();
+            let theirs: Vec<Value> = exp.get(jobs_key).and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Err(e) = compare(&ours, &theirs) {
+                problems.push(format!("{label}: {e}"));
+            }
+        }
+        if problems.is_empty() {
+            e2e_ok += 1;
+        } else {
+            e2e_fail.push(format!("{name}: {}", problems.join("; ")));
+        }
+    }
+    if e2e_total > 0 {
+        println!(
+            "end to end (raw .travis.yml -> travis-local-config -> jobs): {e2e_ok}/{e2e_total} files agree ({:.1}%)",
+            100.0 * e2e_ok as f64 / e2e_total as f64
+        );
+        for f in &e2e_fail {
+            println!("  E2E DIFF {f}");
+        }
+    }
     println!("matrix conformance (expected config -> jobs): {ok}/{total} files agree ({rate:.1}%), {full_equal} with byte-identical job configs");
     for f in &failures {
         println!("  DIFF {f}");
