@@ -62,7 +62,13 @@ pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)>
         }
     }
     if loaded.config.is_null() {
-        return Err((3, format!("{} is not a usable config (see the findings above)", args.facts.config.display())));
+        return Err((
+            3,
+            format!(
+                "{} is not a usable config (see the findings above)",
+                args.facts.config.display()
+            ),
+        ));
     }
     let plan = plan(&loaded.config, &facts);
     let filtered = !args.selectors.is_empty() || args.stage.is_some();
@@ -73,7 +79,13 @@ pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)>
     };
     let out = match args.format {
         Format::Json => {
-            let doc = to_json(&plan, &shown, &facts, &loaded.notes, &loaded.unresolved_imports);
+            let doc = to_json(
+                &plan,
+                &shown,
+                &facts,
+                &loaded.notes,
+                &loaded.unresolved_imports,
+            );
             let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
             s.push('\n');
             s
@@ -84,7 +96,13 @@ pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)>
 }
 
 /// The `--format json` document.
-pub fn to_json(plan: &BuildPlan, shown: &[&Job], facts: &BuildFacts, notes: &[String], unresolved: &[String]) -> Value {
+pub fn to_json(
+    plan: &BuildPlan,
+    shown: &[&Job],
+    facts: &BuildFacts,
+    notes: &[String],
+    unresolved: &[String],
+) -> Value {
     let numbers: Vec<&str> = shown.iter().map(|j| j.number.as_str()).collect();
     let stages: Vec<Value> = plan
         .stages
@@ -125,11 +143,26 @@ fn describe_facts(f: &BuildFacts) -> String {
         (None, Event::Push) => format!("push to `{}`", f.branch),
         (None, ev) => format!("{ev} build of `{}`", f.branch),
     };
-    let commit = f.commit.as_deref().map(|c| format!(", commit {}", &c[..c.len().min(10)])).unwrap_or_default();
-    format!("Build {} of {}: {what}{commit}{}", f.build_number, f.repo, if f.fork { " (fork)" } else { "" })
+    let commit = f
+        .commit
+        .as_deref()
+        .map(|c| format!(", commit {}", &c[..c.len().min(10)]))
+        .unwrap_or_default();
+    format!(
+        "Build {} of {}: {what}{commit}{}",
+        f.build_number,
+        f.repo,
+        if f.fork { " (fork)" } else { "" }
+    )
 }
 
-fn render_text(plan: &BuildPlan, shown: &[&Job], facts: &BuildFacts, notes: &[String], has_errors: bool) -> String {
+fn render_text(
+    plan: &BuildPlan,
+    shown: &[&Job],
+    facts: &BuildFacts,
+    notes: &[String],
+    has_errors: bool,
+) -> String {
     let mut out = String::new();
     out.push_str(&describe_facts(facts));
     out.push('\n');
@@ -147,7 +180,10 @@ fn render_text(plan: &BuildPlan, shown: &[&Job], facts: &BuildFacts, notes: &[St
     }
     let numbers: Vec<&str> = shown.iter().map(|j| j.number.as_str()).collect();
     for stage in &plan.stages {
-        let jobs: Vec<&&Job> = shown.iter().filter(|j| stage.jobs.contains(&j.number)).collect();
+        let jobs: Vec<&&Job> = shown
+            .iter()
+            .filter(|j| stage.jobs.contains(&j.number))
+            .collect();
         if jobs.is_empty() {
             continue;
         }
@@ -171,26 +207,41 @@ fn render_text(plan: &BuildPlan, shown: &[&Job], facts: &BuildFacts, notes: &[St
                 j.name.clone().unwrap_or_else(|| "-".into()),
                 language_cell(&j.config),
                 platform_cell(&j.config),
-                j.config.get("env").map(env_summary).filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into()),
-                if j.allow_failure { "yes".into() } else { "no".into() },
+                j.config
+                    .get("env")
+                    .map(env_summary)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "-".into()),
+                if j.allow_failure {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
             ]);
         }
         out.push_str(&table(&rows));
     }
     if plan.fast_finish && plan.runs {
-        out.push_str("\nfast_finish: the build result is known as soon as all required jobs have finished\n");
+        out.push_str(
+            "\nfast_finish: the build result is known as soon as all required jobs have finished\n",
+        );
     }
     let hidden = plan.jobs.len() - numbers.len();
     if hidden > 0 {
-        out.push_str(&format!("\n({hidden} other job(s) not shown because of the selection)\n"));
+        out.push_str(&format!(
+            "\n({hidden} other job(s) not shown because of the selection)\n"
+        ));
     }
-    if !plan.skipped.is_empty() {
+    let not_running: Vec<_> = plan.skipped.iter().filter(|s| s.kind != "build").collect();
+    if !not_running.is_empty() {
         out.push_str("\nNot running:\n");
-        for s in &plan.skipped {
-            if s.kind == "build" {
-                continue;
-            }
-            out.push_str(&format!("  - {} {}: {}\n", s.kind.replace('_', " "), s.what, s.reason));
+        for s in not_running {
+            out.push_str(&format!(
+                "  - {} {}: {}\n",
+                s.kind.replace('_', " "),
+                s.what,
+                s.reason
+            ));
         }
     }
     out
@@ -198,7 +249,10 @@ fn render_text(plan: &BuildPlan, shown: &[&Job], facts: &BuildFacts, notes: &[St
 
 /// `python 3.8`, `cpp (gcc)`, `ruby 2.7 gemfile=Gemfile`.
 fn language_cell(cfg: &Value) -> String {
-    let mut s = cfg.get("language").and_then(scalar_str).unwrap_or_else(|| "ruby".into());
+    let mut s = cfg
+        .get("language")
+        .and_then(scalar_str)
+        .unwrap_or_else(|| "ruby".into());
     for key in EXPAND_KEYS {
         if matches!(*key, "os" | "arch" | "env" | "osx_image") {
             continue;
@@ -217,11 +271,28 @@ fn language_cell(cfg: &Value) -> String {
 }
 
 fn is_primary(key: &str) -> bool {
-    matches!(key, "rvm" | "jdk" | "go" | "php" | "python" | "node_js" | "perl" | "ghc" | "otp_release" | "dotnet" | "scala" | "rust")
+    matches!(
+        key,
+        "rvm"
+            | "jdk"
+            | "go"
+            | "php"
+            | "python"
+            | "node_js"
+            | "perl"
+            | "ghc"
+            | "otp_release"
+            | "dotnet"
+            | "scala"
+            | "rust"
+    )
 }
 
 fn platform_cell(cfg: &Value) -> String {
-    let parts: Vec<String> = ["os", "dist", "arch", "osx_image"].iter().filter_map(|k| cfg.get(*k).and_then(scalar_str)).collect();
+    let parts: Vec<String> = ["os", "dist", "arch", "osx_image"]
+        .iter()
+        .filter_map(|k| cfg.get(*k).and_then(scalar_str))
+        .collect();
     if parts.is_empty() {
         "-".into()
     } else {
@@ -231,7 +302,9 @@ fn platform_cell(cfg: &Value) -> String {
 
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map(Vec::len).unwrap_or(0);
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for r in rows {
         let mut line = String::from("  ");

@@ -82,7 +82,11 @@ impl Default for BuildFacts {
 impl BuildFacts {
     /// A push to `branch` of `repo` (handy in tests).
     pub fn push(repo: &str, branch: &str) -> Self {
-        BuildFacts { repo: repo.into(), branch: branch.into(), ..Default::default() }
+        BuildFacts {
+            repo: repo.into(),
+            branch: branch.into(),
+            ..Default::default()
+        }
     }
 
     /// A pull request into `branch` of `repo`, from the same repository.
@@ -103,7 +107,10 @@ impl BuildFacts {
     /// Recompute derived fields (`fork`).
     pub fn derive(&mut self) {
         self.fork = self.event == Event::PullRequest
-            && self.pr_head_repo.as_deref().is_some_and(|head| head != self.repo);
+            && self
+                .pr_head_repo
+                .as_deref()
+                .is_some_and(|head| head != self.repo);
     }
 
     /// The facts as seen by the condition language (without job-specific keys).
@@ -114,8 +121,16 @@ impl BuildFacts {
             tag: self.tag.clone(),
             event_type: Some(self.event.as_str().to_string()),
             repo: Some(self.repo.clone()),
-            head_repo: if is_pr { self.pr_head_repo.clone() } else { None },
-            head_branch: if is_pr { self.pr_head_branch.clone() } else { None },
+            head_repo: if is_pr {
+                self.pr_head_repo.clone()
+            } else {
+                None
+            },
+            head_branch: if is_pr {
+                self.pr_head_branch.clone()
+            } else {
+                None
+            },
             fork: Some(self.fork),
             commit_message: self.commit_message.clone(),
             ..Default::default()
@@ -275,7 +290,11 @@ impl FactArgs {
 fn check_slug(slug: &str, flag: &str) -> Result<(), String> {
     let mut parts = slug.split('/');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(o), Some(n), None) if !o.is_empty() && !n.is_empty() && !slug.contains(char::is_whitespace) => Ok(()),
+        (Some(o), Some(n), None)
+            if !o.is_empty() && !n.is_empty() && !slug.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
         _ => Err(format!("{flag} expects OWNER/NAME, got `{slug}`")),
     }
 }
@@ -323,7 +342,12 @@ struct Git<'a> {
 
 impl Git<'_> {
     fn run(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("git").arg("-C").arg(self.dir).args(args).output().ok()?;
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.dir)
+            .args(args)
+            .output()
+            .ok()?;
         if !out.status.success() {
             return None;
         }
@@ -360,16 +384,34 @@ mod tests {
 
     #[test]
     fn remote_urls() {
-        assert_eq!(slug_from_remote_url("git@github.com:o/r.git").as_deref(), Some("o/r"));
-        assert_eq!(slug_from_remote_url("https://github.com/o/r").as_deref(), Some("o/r"));
-        assert_eq!(slug_from_remote_url("ssh://git@host:22/a/o/r.git/").as_deref(), Some("o/r"));
+        assert_eq!(
+            slug_from_remote_url("git@github.com:o/r.git").as_deref(),
+            Some("o/r")
+        );
+        assert_eq!(
+            slug_from_remote_url("https://github.com/o/r").as_deref(),
+            Some("o/r")
+        );
+        assert_eq!(
+            slug_from_remote_url("ssh://git@host:22/a/o/r.git/").as_deref(),
+            Some("o/r")
+        );
         assert_eq!(slug_from_remote_url("nothing"), None);
     }
 
     #[test]
     fn pr_flags_need_pr_event() {
-        let args = FactArgs { pr_branch: Some("x".into()), repo: Some("o/r".into()), branch: Some("m".into()), build_number: 1, ..Default::default() };
-        assert!(args.resolve(Path::new("/nonexistent")).unwrap_err().contains("--pr-branch"));
+        let args = FactArgs {
+            pr_branch: Some("x".into()),
+            repo: Some("o/r".into()),
+            branch: Some("m".into()),
+            build_number: 1,
+            ..Default::default()
+        };
+        assert!(args
+            .resolve(Path::new("/nonexistent"))
+            .unwrap_err()
+            .contains("--pr-branch"));
     }
 
     #[test]
@@ -390,7 +432,14 @@ mod tests {
 
     #[test]
     fn bad_slug() {
-        let args = FactArgs { repo: Some("nope".into()), build_number: 1, ..Default::default() };
-        assert!(args.resolve(Path::new("/nonexistent")).unwrap_err().contains("--repo"));
+        let args = FactArgs {
+            repo: Some("nope".into()),
+            build_number: 1,
+            ..Default::default()
+        };
+        assert!(args
+            .resolve(Path::new("/nonexistent"))
+            .unwrap_err()
+            .contains("--repo"));
     }
 }

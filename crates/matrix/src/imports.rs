@@ -56,8 +56,16 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Load `config_file` (relative to `repo_dir` unless absolute) and its imports.
-pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Result<LoadedBuild, LoadError> {
-    let path = if config_file.is_absolute() { config_file.to_path_buf() } else { repo_dir.join(config_file) };
+pub fn load_build(
+    repo_dir: &Path,
+    config_file: &Path,
+    facts: &BuildFacts,
+) -> Result<LoadedBuild, LoadError> {
+    let path = if config_file.is_absolute() {
+        config_file.to_path_buf()
+    } else {
+        repo_dir.join(config_file)
+    };
     let loaded = travis_local_config::load_path(&path)
         .map_err(|e| LoadError::Io(format!("cannot read {}: {e}", path.display())))?;
     let rendered = loaded.render_human(false);
@@ -65,7 +73,11 @@ pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Re
         config: loaded.config.clone().unwrap_or(Value::Null),
         notes: vec![],
         unresolved_imports: vec![],
-        diagnostics: if rendered.trim().is_empty() { vec![] } else { vec![rendered.trim_end().to_string()] },
+        diagnostics: if rendered.trim().is_empty() {
+            vec![]
+        } else {
+            vec![rendered.trim_end().to_string()]
+        },
         has_errors: loaded.has_errors() || loaded.config.is_none(),
     };
     let Some(imports) = out.config.get("import").cloned() else {
@@ -79,7 +91,10 @@ pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Re
     let Ok(Value::Object(main_raw)) = travis_local_config::yaml_to_json(&loaded.text) else {
         return Ok(out);
     };
-    let rel_main = path.strip_prefix(repo_dir).map(Path::to_path_buf).unwrap_or_else(|_| config_file.to_path_buf());
+    let rel_main = path
+        .strip_prefix(repo_dir)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| config_file.to_path_buf());
     let mut resolver = Resolver {
         repo_dir,
         facts,
@@ -89,7 +104,11 @@ pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Re
         unresolved: vec![],
         count: 0,
     };
-    let ctx = Ctx { repo: facts.repo.clone(), dir: rel_main.parent().map(Path::to_path_buf).unwrap_or_default(), git_ref: None };
+    let ctx = Ctx {
+        repo: facts.repo.clone(),
+        dir: rel_main.parent().map(Path::to_path_buf).unwrap_or_default(),
+        git_ref: None,
+    };
     resolver.walk(&defs, &ctx, 1);
     out.notes.append(&mut resolver.notes);
     out.unresolved_imports = resolver.unresolved.clone();
@@ -106,7 +125,9 @@ pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Re
             Some((rest, rest_mode)) => (merge(value, rest, rest_mode), mode),
         });
     }
-    let Some((imported, mode)) = acc else { return Ok(out) };
+    let Some((imported, mode)) = acc else {
+        return Ok(out);
+    };
     let mut merged = merge(Value::Object(main_raw), imported, mode);
     if let Value::Object(m) = &mut merged {
         m.shift_remove("import");
@@ -119,10 +140,15 @@ pub fn load_build(repo_dir: &Path, config_file: &Path, facts: &BuildFacts) -> Re
         Some(c) => out.config = c,
         None => {
             out.has_errors = true;
-            out.notes.push("the config merged with its imports is not a mapping".into());
+            out.notes
+                .push("the config merged with its imports is not a mapping".into());
         }
     }
-    if merged_loaded.diagnostics.iter().any(|d| d.level.is_failure()) {
+    if merged_loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.level.is_failure())
+    {
         out.has_errors = true;
         let r = merged_loaded.render_human(false);
         if !r.trim().is_empty() {
@@ -177,8 +203,12 @@ pub fn merge(lft: Value, rgt: Value, mode: Mode) -> Value {
                     Some(lv) => match (lv, &rv) {
                         (Value::Object(_), Value::Object(_)) => merge(lv.clone(), rv, mode),
                         (Value::Array(la), Value::Array(ra)) => match mode {
-                            Mode::DeepMergeAppend => Value::Array(ra.iter().chain(la.iter()).cloned().collect()),
-                            Mode::DeepMergePrepend => Value::Array(la.iter().chain(ra.iter()).cloned().collect()),
+                            Mode::DeepMergeAppend => {
+                                Value::Array(ra.iter().chain(la.iter()).cloned().collect())
+                            }
+                            Mode::DeepMergePrepend => {
+                                Value::Array(la.iter().chain(ra.iter()).cloned().collect())
+                            }
                             _ => lv.clone(),
                         },
                         _ => lv.clone(),
@@ -247,16 +277,28 @@ fn parse_ref(s: &str) -> Option<Ref> {
         let ok = matches!((segs.next(), segs.next(), segs.next()), (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty());
         if ok {
             let (path, r) = split_yml(rest, true)?;
-            return Some(Ref { repo: Some(repo.to_string()), path, git_ref: r });
+            return Some(Ref {
+                repo: Some(repo.to_string()),
+                path,
+                git_ref: r,
+            });
         }
     }
     let (path, r) = split_yml(s, false)?;
-    Some(Ref { repo: None, path, git_ref: r })
+    Some(Ref {
+        repo: None,
+        path,
+        git_ref: r,
+    })
 }
 
 /// Split `path.yml[@ref]`; the path must contain `.yml` followed by `@` or the end.
 fn split_yml(s: &str, remote: bool) -> Option<(String, Option<String>)> {
-    let idx = if remote { s.find(".yml")? } else { s.rfind(".yml")? };
+    let idx = if remote {
+        s.find(".yml")?
+    } else {
+        s.rfind(".yml")?
+    };
     let after = &s[idx + 4..];
     let path = s[..idx + 4].to_string();
     if path.len() <= 4 {
@@ -275,11 +317,20 @@ fn split_yml(s: &str, remote: bool) -> Option<(String, Option<String>)> {
 impl Resolver<'_> {
     fn walk(&mut self, defs: &[Map<String, Value>], ctx: &Ctx, depth: usize) {
         for def in defs {
-            let Some(source) = def.get("source").and_then(Value::as_str).map(str::to_string) else {
-                self.notes.push("an import without `source` was ignored".into());
+            let Some(source) = def
+                .get("source")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            else {
+                self.notes
+                    .push("an import without `source` was ignored".into());
                 continue;
             };
-            if let Some(cond) = def.get("if").and_then(|c| c.as_str().map(str::to_string).or_else(|| c.as_bool().map(|b| b.to_string()))) {
+            if let Some(cond) = def.get("if").and_then(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .or_else(|| c.as_bool().map(|b| b.to_string()))
+            }) {
                 let facts = self.facts.condition_facts();
                 let ok = travis_local_condition::parse(&cond)
                     .map_err(|e| e.message)
@@ -287,7 +338,8 @@ impl Resolver<'_> {
                 match ok {
                     Ok(true) => {}
                     Ok(false) => {
-                        self.notes.push(format!("import `{source}` skipped: `if: {cond}` is false"));
+                        self.notes
+                            .push(format!("import `{source}` skipped: `if: {cond}` is false"));
                         continue;
                     }
                     Err(e) => {
@@ -301,7 +353,9 @@ impl Resolver<'_> {
                 Some(m) => match Mode::parse(m) {
                     Some(m) => m,
                     None => {
-                        self.notes.push(format!("import `{source}` ignored: unknown merge mode `{m}`"));
+                        self.notes.push(format!(
+                            "import `{source}` ignored: unknown merge mode `{m}`"
+                        ));
                         continue;
                     }
                 },
@@ -312,14 +366,22 @@ impl Resolver<'_> {
             };
             // Resolve to (repo, path, ref).
             let (repo, path, git_ref) = match &r.repo {
-                Some(repo) => (repo.clone(), r.path.trim_start_matches('/').to_string(), r.git_ref.clone()),
+                Some(repo) => (
+                    repo.clone(),
+                    r.path.trim_start_matches('/').to_string(),
+                    r.git_ref.clone(),
+                ),
                 None => {
                     let p = if let Some(rel) = r.path.strip_prefix("./") {
                         normalize(&ctx.dir.join(rel))
                     } else {
                         r.path.trim_start_matches('/').to_string()
                     };
-                    (ctx.repo.clone(), p, r.git_ref.clone().or_else(|| ctx.git_ref.clone()))
+                    (
+                        ctx.repo.clone(),
+                        p,
+                        r.git_ref.clone().or_else(|| ctx.git_ref.clone()),
+                    )
                 }
             };
             let key = format!("{repo}:{path}@{}", git_ref.as_deref().unwrap_or(""));
@@ -328,12 +390,17 @@ impl Resolver<'_> {
             }
             self.count += 1;
             if self.count > MAX_IMPORTS {
-                self.notes.push(format!("import `{source}` ignored: more than {MAX_IMPORTS} imports"));
+                self.notes.push(format!(
+                    "import `{source}` ignored: more than {MAX_IMPORTS} imports"
+                ));
                 continue;
             }
             self.loaded.push(key);
             let same_repo = repo.eq_ignore_ascii_case(&self.facts.repo);
-            let shown = format!("{repo}:{path}@{}", git_ref.clone().unwrap_or_else(|| self.facts.branch.clone()));
+            let shown = format!(
+                "{repo}:{path}@{}",
+                git_ref.clone().unwrap_or_else(|| self.facts.branch.clone())
+            );
             if !same_repo {
                 self.unresolved.push(shown.clone());
                 self.notes.push(format!(
@@ -345,7 +412,8 @@ impl Resolver<'_> {
                 Ok(t) => t,
                 Err(e) => {
                     self.unresolved.push(shown.clone());
-                    self.notes.push(format!("import `{shown}` cannot be resolved: {e}"));
+                    self.notes
+                        .push(format!("import `{shown}` cannot be resolved: {e}"));
                     continue;
                 }
             };
@@ -356,15 +424,18 @@ impl Resolver<'_> {
                     continue;
                 }
                 Ok(_) => {
-                    self.notes.push(format!("import `{shown}` ignored: it is not a mapping"));
+                    self.notes
+                        .push(format!("import `{shown}` ignored: it is not a mapping"));
                     continue;
                 }
                 Err(e) => {
-                    self.notes.push(format!("import `{shown}` ignored: invalid YAML: {e}"));
+                    self.notes
+                        .push(format!("import `{shown}` ignored: invalid YAML: {e}"));
                     continue;
                 }
             };
-            self.notes.push(format!("imported `{shown}` ({})", mode_name(mode)));
+            self.notes
+                .push(format!("imported `{shown}` ({})", mode_name(mode)));
             let nested = raw.get("import").map(import_defs).unwrap_or_default();
             let mut part = raw.clone();
             part.shift_remove("import");
@@ -372,7 +443,10 @@ impl Resolver<'_> {
             if !nested.is_empty() && depth < 10 {
                 let sub = Ctx {
                     repo: repo.clone(),
-                    dir: Path::new(&path).parent().map(Path::to_path_buf).unwrap_or_default(),
+                    dir: Path::new(&path)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
                     git_ref: git_ref.clone(),
                 };
                 self.walk(&nested, &sub, depth + 1);
@@ -387,7 +461,8 @@ impl Resolver<'_> {
         let current = git_ref.is_none() || git_ref == Some(self.facts.branch.as_str());
         if current {
             let full = self.repo_dir.join(path);
-            return std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()));
+            return std::fs::read_to_string(&full)
+                .map_err(|e| format!("cannot read {}: {e}", full.display()));
         }
         let r = git_ref.unwrap_or_default();
         let out = Command::new("git")
@@ -398,7 +473,9 @@ impl Resolver<'_> {
             .output()
             .map_err(|e| format!("cannot run git: {e}"))?;
         if !out.status.success() {
-            return Err(format!("`{path}` not found at ref `{r}` in the local git repository"));
+            return Err(format!(
+                "`{path}` not found at ref `{r}` in the local git repository"
+            ));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -438,11 +515,29 @@ mod tests {
 
     #[test]
     fn refs() {
-        assert_eq!(parse_ref("a.yml"), Some(Ref { repo: None, path: "a.yml".into(), git_ref: None }));
-        assert_eq!(parse_ref("dir/a.yml@v1"), Some(Ref { repo: None, path: "dir/a.yml".into(), git_ref: Some("v1".into()) }));
+        assert_eq!(
+            parse_ref("a.yml"),
+            Some(Ref {
+                repo: None,
+                path: "a.yml".into(),
+                git_ref: None
+            })
+        );
+        assert_eq!(
+            parse_ref("dir/a.yml@v1"),
+            Some(Ref {
+                repo: None,
+                path: "dir/a.yml".into(),
+                git_ref: Some("v1".into())
+            })
+        );
         assert_eq!(
             parse_ref("o/r:ci/a.yml@main"),
-            Some(Ref { repo: Some("o/r".into()), path: "ci/a.yml".into(), git_ref: Some("main".into()) })
+            Some(Ref {
+                repo: Some("o/r".into()),
+                path: "ci/a.yml".into(),
+                git_ref: Some("main".into())
+            })
         );
         assert_eq!(parse_ref("nope.txt"), None);
     }
@@ -450,7 +545,8 @@ mod tests {
     #[test]
     fn merge_modes_like_travis_yml() {
         let lft = json!({"addons": {"apt": ["cmake"]}, "script": "x"});
-        let rgt = json!({"addons": {"apt": ["curl"], "chrome": "stable"}, "script": "y", "os": "linux"});
+        let rgt =
+            json!({"addons": {"apt": ["curl"], "chrome": "stable"}, "script": "y", "os": "linux"});
         assert_eq!(
             merge(lft.clone(), rgt.clone(), Mode::DeepMergeAppend),
             json!({"addons": {"apt": ["curl", "cmake"], "chrome": "stable"}, "script": "x", "os": "linux"})
@@ -459,8 +555,14 @@ mod tests {
             merge(lft.clone(), rgt.clone(), Mode::DeepMergePrepend)["addons"]["apt"],
             json!(["cmake", "curl"])
         );
-        assert_eq!(merge(lft.clone(), rgt.clone(), Mode::DeepMerge)["addons"]["apt"], json!(["cmake"]));
-        assert_eq!(merge(lft.clone(), rgt.clone(), Mode::Merge)["addons"], json!({"apt": ["cmake"]}));
+        assert_eq!(
+            merge(lft.clone(), rgt.clone(), Mode::DeepMerge)["addons"]["apt"],
+            json!(["cmake"])
+        );
+        assert_eq!(
+            merge(lft.clone(), rgt.clone(), Mode::Merge)["addons"],
+            json!({"apt": ["cmake"]})
+        );
         assert_eq!(merge(lft.clone(), rgt, Mode::Replace), lft);
     }
 

@@ -54,7 +54,11 @@ pub fn plan(config: &Value, facts: &BuildFacts) -> BuildPlan {
 fn rejected(reason: String, config: &Value) -> BuildPlan {
     BuildPlan {
         runs: false,
-        skipped: vec![Skipped { kind: "build".into(), what: "build".into(), reason: reason.clone() }],
+        skipped: vec![Skipped {
+            kind: "build".into(),
+            what: "build".into(),
+            reason: reason.clone(),
+        }],
         reason: Some(reason),
         stages: vec![],
         jobs: vec![],
@@ -72,7 +76,14 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
     let empty = Obj::new();
     let Some(root) = config.as_object() else {
         // travis-yml produces no jobs for a config that is not a mapping (or did not parse).
-        let mut plan = BuildPlan { runs: false, reason: None, stages: vec![], jobs: vec![], skipped: vec![], fast_finish: false };
+        let mut plan = BuildPlan {
+            runs: false,
+            reason: None,
+            stages: vec![],
+            jobs: vec![],
+            skipped: vec![],
+            fast_finish: false,
+        };
         plan.reason = Some("the config is not a mapping, so there are no jobs".into());
         let _ = empty;
         return plan;
@@ -86,7 +97,12 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
 
     let mut out_jobs = Vec::with_capacity(jobs.len());
     for (ix, cand) in jobs.into_iter().enumerate() {
-        let stage = cand.cfg.get("stage").and_then(Value::as_str).unwrap_or("").to_string();
+        let stage = cand
+            .cfg
+            .get("stage")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let name = cand.cfg.get("name").and_then(scalar_str);
         let allow_failure = cand.cfg.get("allow_failure").is_some_and(truthy);
         out_jobs.push(Job {
@@ -122,11 +138,24 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
             .collect()
     };
     let (runs, reason) = if out_jobs.is_empty() {
-        (false, Some("no job is left to run: every job was filtered out (see the skipped list)".to_string()))
+        (
+            false,
+            Some(
+                "no job is left to run: every job was filtered out (see the skipped list)"
+                    .to_string(),
+            ),
+        )
     } else {
         (true, None)
     };
-    BuildPlan { runs, reason, stages, jobs: out_jobs, skipped, fast_finish: fast_finish(config) }
+    BuildPlan {
+        runs,
+        reason,
+        stages,
+        jobs: out_jobs,
+        skipped,
+        fast_finish: fast_finish(config),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -170,8 +199,10 @@ fn skip_ci_tag(msg: &str) -> Option<String> {
             let inner = &lower[start + 1..start + end_off];
             let words: Vec<&str> = inner.split_whitespace().collect();
             let compact: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
-            let ok = matches!(compact.as_str(), "skipci" | "ciskip" | "skiptravis" | "travisskip")
-                && words.len() <= 2;
+            let ok = matches!(
+                compact.as_str(),
+                "skipci" | "ciskip" | "skiptravis" | "travisskip"
+            ) && words.len() <= 2;
             if ok {
                 return Some(msg[start..start + end_off + 1].to_string());
             }
@@ -203,7 +234,10 @@ fn branches_filter(branches: Option<&Value>, facts: &BuildFacts) -> Option<Strin
                     if s.starts_with('/') && s.ends_with('/') && s.len() >= 2 {
                         vec![s.clone()]
                     } else {
-                        s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+                        s.split(',')
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect()
                     }
                 })
                 .collect(),
@@ -213,13 +247,18 @@ fn branches_filter(branches: Option<&Value>, facts: &BuildFacts) -> Option<Strin
     let except = list("except");
     if let Some(only) = &only {
         if !only.iter().any(|p| branch_matches(p, branch)) {
-            return Some(format!("{what} `{branch}` not in branches.only ({})", only.join(", ")));
+            return Some(format!(
+                "{what} `{branch}` not in branches.only ({})",
+                only.join(", ")
+            ));
         }
         return None; // the safelist wins over except
     }
     if let Some(except) = &except {
         if let Some(p) = except.iter().find(|p| branch_matches(p, branch)) {
-            return Some(format!("{what} `{branch}` is excluded by branches.except (`{p}`)"));
+            return Some(format!(
+                "{what} `{branch}` is excluded by branches.except (`{p}`)"
+            ));
         }
     }
     let lower = branch.to_ascii_lowercase();
@@ -249,7 +288,10 @@ fn context(facts: &BuildFacts) -> String {
         (None, Event::PullRequest) => format!(
             "a pull request into branch `{}`{}",
             facts.branch,
-            facts.pull_request.map(|n| format!(" (#{n})")).unwrap_or_default()
+            facts
+                .pull_request
+                .map(|n| format!(" (#{n})"))
+                .unwrap_or_default()
         ),
         (None, _) => format!("branch `{}`", facts.branch),
     };
@@ -274,9 +316,8 @@ fn cond_text(v: &Value) -> Option<String> {
 /// Evaluate a condition; Err carries a human explanation ("is invalid: ..." /
 /// "could not be evaluated: ...").
 fn eval_condition(cond: &str, facts: &travis_local_condition::Facts) -> Result<bool, String> {
-    let expr = travis_local_condition::parse(cond).map_err(|e| {
-        format!("is invalid ({} at offset {})", e.message, e.offset)
-    })?;
+    let expr = travis_local_condition::parse(cond)
+        .map_err(|e| format!("is invalid ({} at offset {})", e.message, e.offset))?;
     travis_local_condition::eval(&expr, facts).map_err(|e| format!("could not be evaluated ({e})"))
 }
 
@@ -395,7 +436,10 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
     // expand
     let mut jobs: Vec<Cand> = expand_axes(root, &axes)
         .into_iter()
-        .map(|cfg| Cand { cfg, origin: Origin::Matrix })
+        .map(|cfg| Cand {
+            cfg,
+            origin: Origin::Matrix,
+        })
         .collect();
 
     // with_included
@@ -418,7 +462,10 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
         .map(|(k, v)| ((*k).clone(), (*v).clone()))
         .collect();
     if jobs.is_empty() {
-        jobs.push(Cand { cfg: shared.clone(), origin: Origin::Default });
+        jobs.push(Cand {
+            cfg: shared.clone(),
+            origin: Origin::Default,
+        });
     }
     for job in &mut jobs {
         job.cfg = merge_shallow(&shared, &job.cfg);
@@ -464,7 +511,11 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
     for job in jobs {
         match check_if(job.cfg.get("if"), &job.cfg, facts) {
             None => kept.push(job),
-            Some(reason) => skipped.push(Skipped { kind: "job".into(), what: describe(&job), reason }),
+            Some(reason) => skipped.push(Skipped {
+                kind: "job".into(),
+                what: describe(&job),
+                reason,
+            }),
         }
     }
     kept
@@ -480,7 +531,9 @@ fn expand_axes(root: &Obj, axes: &[&str]) -> Vec<Obj> {
             let v = root.get(*k).cloned().unwrap_or(Value::Null);
             let v = if *k == "env" {
                 match &v {
-                    Value::Object(m) if m.contains_key("jobs") => m.get("jobs").cloned().unwrap_or(Value::Null),
+                    Value::Object(m) if m.contains_key("jobs") => {
+                        m.get("jobs").cloned().unwrap_or(Value::Null)
+                    }
                     _ => v,
                 }
             } else {
@@ -531,7 +584,10 @@ fn included(root: &Obj) -> Vec<Cand> {
                 }
             }
         }
-        out.push(Cand { cfg: m, origin: Origin::Include(ix) });
+        out.push(Cand {
+            cfg: m,
+            origin: Origin::Include(ix),
+        });
     }
     out
 }
@@ -577,7 +633,8 @@ fn apply_env(root: &Obj, jobs: &mut [Cand]) {
     if let Some(first) = first_env {
         for job in jobs.iter_mut() {
             if !job.cfg.get("env").is_some_and(truthy_ruby) {
-                job.cfg.insert("env".into(), Value::Array(vec![first.clone()]));
+                job.cfg
+                    .insert("env".into(), Value::Array(vec![first.clone()]));
             }
         }
     }
@@ -609,7 +666,12 @@ fn env_array(env: &Value) -> Vec<Value> {
     }
 }
 
-fn without_excluded(root: &Obj, jobs: Vec<Cand>, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Vec<Cand> {
+fn without_excluded(
+    root: &Obj,
+    jobs: Vec<Cand>,
+    facts: &BuildFacts,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Cand> {
     let excludes: Vec<(usize, &Obj)> = match root.get("jobs") {
         Some(Value::Object(j)) => match j.get("exclude") {
             None | Some(Value::Null) => vec![],
@@ -658,23 +720,27 @@ fn without_excluded(root: &Obj, jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
 }
 
 fn exclude_matches(rule: &Obj, job: &Obj, global: &[Value]) -> bool {
-    rule.iter().filter(|(k, _)| k.as_str() != "if").all(|(key, value)| match key.as_str() {
-        "env" => {
-            let env = job.get("env").map(|e| match e {
-                Value::Array(a) => Value::Array(a.iter().filter(|v| !global.contains(v)).cloned().collect()),
-                other => other.clone(),
-            });
-            env.as_ref() == Some(value) || (env.is_none() && value.is_null())
-        }
-        "stage" => {
-            let name = value.as_str().unwrap_or_default();
-            match job.get("stage") {
-                Some(s) => s == value,
-                None => name.eq_ignore_ascii_case("test"),
+    rule.iter()
+        .filter(|(k, _)| k.as_str() != "if")
+        .all(|(key, value)| match key.as_str() {
+            "env" => {
+                let env = job.get("env").map(|e| match e {
+                    Value::Array(a) => {
+                        Value::Array(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+                    }
+                    other => other.clone(),
+                });
+                env.as_ref() == Some(value) || (env.is_none() && value.is_null())
             }
-        }
-        _ => wrap(job.get(key)) == wrap(Some(value)),
-    })
+            "stage" => {
+                let name = value.as_str().unwrap_or_default();
+                match job.get("stage") {
+                    Some(s) => s == value,
+                    None => name.eq_ignore_ascii_case("test"),
+                }
+            }
+            _ => wrap(job.get(key)) == wrap(Some(value)),
+        })
 }
 
 fn wrap(v: Option<&Value>) -> Vec<Value> {
@@ -692,7 +758,9 @@ fn dedup(jobs: Vec<Cand>, skipped: &mut Vec<Skipped>) -> Vec<Cand> {
             skipped.push(Skipped {
                 kind: "job".into(),
                 what: describe(&job),
-                reason: "identical to an earlier job after expansion (travis-yml collapses duplicates)".into(),
+                reason:
+                    "identical to an earlier job after expansion (travis-yml collapses duplicates)"
+                        .into(),
             });
         } else {
             out.push(job);
@@ -709,7 +777,12 @@ struct StageDef {
     cond: Option<Value>,
 }
 
-fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> (Vec<String>, Vec<Cand>) {
+fn apply_stages(
+    root: &Obj,
+    mut jobs: Vec<Cand>,
+    facts: &BuildFacts,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<String>, Vec<Cand>) {
     let configs: Vec<StageDef> = match root.get("stages") {
         Some(Value::Array(a)) => a
             .iter()
@@ -718,12 +791,20 @@ fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
                     name: m.get("name").and_then(scalar_str),
                     cond: m.get("if").cloned(),
                 },
-                other => StageDef { name: scalar_str(other), cond: None },
+                other => StageDef {
+                    name: scalar_str(other),
+                    cond: None,
+                },
             })
             .collect(),
         _ => vec![],
     };
-    let job_stage = |c: &Cand| c.cfg.get("stage").and_then(Value::as_str).map(str::to_string);
+    let job_stage = |c: &Cand| {
+        c.cfg
+            .get("stage")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     if configs.is_empty() && !jobs.iter().any(|j| job_stage(j).is_some()) {
         return (vec![], jobs);
     }
@@ -739,7 +820,8 @@ fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
         match job_stage(job) {
             Some(s) => current = s,
             None => {
-                job.cfg.insert("stage".into(), Value::String(current.clone()));
+                job.cfg
+                    .insert("stage".into(), Value::String(current.clone()));
             }
         }
     }
@@ -747,10 +829,16 @@ fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
     let mut stages: Vec<StageDef> = Vec::new();
     let all = configs
         .into_iter()
-        .chain(jobs.iter().filter_map(job_stage).map(|n| StageDef { name: Some(n), cond: None }));
+        .chain(jobs.iter().filter_map(job_stage).map(|n| StageDef {
+            name: Some(n),
+            cond: None,
+        }));
     for s in all {
         let key = s.name.as_deref().map(str::to_lowercase);
-        if !stages.iter().any(|o| o.name.as_deref().map(str::to_lowercase) == key) {
+        if !stages
+            .iter()
+            .any(|o| o.name.as_deref().map(str::to_lowercase) == key)
+        {
             stages.push(s);
         }
     }
@@ -764,14 +852,18 @@ fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
     for (ix, stage) in stages.iter().enumerate() {
         let label = stage.name.clone().unwrap_or_else(|| format!("#{}", ix + 1));
         if let Some(reason) = check_if(stage.cond.as_ref(), root, facts) {
-            skipped.push(Skipped { kind: "stage".into(), what: format!("stage `{label}`"), reason: reason.clone() });
+            skipped.push(Skipped {
+                kind: "stage".into(),
+                what: format!("`{label}`"),
+                reason: reason.clone(),
+            });
             continue;
         }
         if !has_jobs(&stage.name, &jobs) {
             if stage.name.is_some() {
                 skipped.push(Skipped {
                     kind: "stage".into(),
-                    what: format!("stage `{label}`"),
+                    what: format!("`{label}`"),
                     reason: "no job is in this stage".into(),
                 });
             }
@@ -800,10 +892,19 @@ fn apply_stages(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &m
 // ---------------------------------------------------------------------------------------
 // allow_failures, reorder
 
-fn allow_failures(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Vec<Cand> {
+fn allow_failures(
+    root: &Obj,
+    mut jobs: Vec<Cand>,
+    facts: &BuildFacts,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Cand> {
     let rules: Vec<(usize, &Obj)> = match root.get("jobs") {
         Some(Value::Object(j)) => match j.get("allow_failures") {
-            Some(Value::Array(a)) => a.iter().enumerate().filter_map(|(i, v)| v.as_object().map(|m| (i, m))).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.as_object().map(|m| (i, m)))
+                .collect(),
             Some(Value::Object(m)) => vec![(0, m)],
             _ => vec![],
         },
@@ -831,25 +932,27 @@ fn allow_failures(root: &Obj, mut jobs: Vec<Cand>, facts: &BuildFacts, skipped: 
 }
 
 fn allow_failure_matches(rule: &Obj, job: &Obj, global: &[Value], facts: &BuildFacts) -> bool {
-    rule.iter().filter(|(k, _)| k.as_str() != "if").all(|(key, value)| match key.as_str() {
-        "branch" => value.as_str() == Some(facts.branch.as_str()),
-        "env" => {
-            let Some(Value::Array(lft)) = job.get("env") else {
-                return false;
-            };
-            let lft: Vec<&Value> = lft.iter().filter(|v| !global.contains(v)).collect();
-            let rgt: Vec<&Value> = match value {
-                Value::Array(a) => a.iter().collect(),
-                other => vec![other],
-            };
-            if lft == rgt {
-                return true;
+    rule.iter()
+        .filter(|(k, _)| k.as_str() != "if")
+        .all(|(key, value)| match key.as_str() {
+            "branch" => value.as_str() == Some(facts.branch.as_str()),
+            "env" => {
+                let Some(Value::Array(lft)) = job.get("env") else {
+                    return false;
+                };
+                let lft: Vec<&Value> = lft.iter().filter(|v| !global.contains(v)).collect();
+                let rgt: Vec<&Value> = match value {
+                    Value::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                if lft == rgt {
+                    return true;
+                }
+                let others: Vec<&&Value> = rgt.iter().filter(|v| !lft.contains(v)).collect();
+                !others.is_empty() && others.iter().all(|v| global.contains(v))
             }
-            let others: Vec<&&Value> = rgt.iter().filter(|v| !lft.contains(v)).collect();
-            !others.is_empty() && others.iter().all(|v| global.contains(v))
-        }
-        _ => job.get(key) == Some(value),
-    })
+            _ => job.get(key) == Some(value),
+        })
 }
 
 fn reorder(stages: &[String], jobs: Vec<Cand>) -> Vec<Cand> {
@@ -858,7 +961,11 @@ fn reorder(stages: &[String], jobs: Vec<Cand>) -> Vec<Cand> {
         .into_iter()
         .enumerate()
         .map(|(ix, c)| {
-            let stage = c.cfg.get("stage").and_then(Value::as_str).map(str::to_lowercase);
+            let stage = c
+                .cfg
+                .get("stage")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase);
             let pos = stage.and_then(|s| names.iter().position(|n| *n == s));
             let af = c.cfg.get("allow_failure").is_some_and(truthy);
             (pos, af, ix, c)
@@ -883,7 +990,8 @@ fn describe(job: &Cand) -> String {
     }
     let mut parts = Vec::new();
     for (k, v) in &job.cfg {
-        let interesting = k == "os" || k == "arch" || k == "stage" || (expand_index(k).is_some() && k != "env");
+        let interesting =
+            k == "os" || k == "arch" || k == "stage" || (expand_index(k).is_some() && k != "env");
         if interesting {
             if let Some(s) = scalar_str(v) {
                 parts.push(format!("{k}: {s}"));
@@ -1002,7 +1110,10 @@ mod tests {
     fn skip_ci() {
         assert_eq!(skip_ci_tag("fix [skip ci]").as_deref(), Some("[skip ci]"));
         assert_eq!(skip_ci_tag("[CI SKIP] x").as_deref(), Some("[CI SKIP]"));
-        assert_eq!(skip_ci_tag("[skip travis]").as_deref(), Some("[skip travis]"));
+        assert_eq!(
+            skip_ci_tag("[skip travis]").as_deref(),
+            Some("[skip travis]")
+        );
         assert_eq!(skip_ci_tag("[skip] ci"), None);
         assert_eq!(skip_ci_tag("no brackets"), None);
     }

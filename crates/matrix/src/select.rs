@@ -30,8 +30,17 @@ pub fn select<'a>(
     }
     if let Some(stage) = stage {
         let stage = stage.trim();
-        if !plan.stages.iter().any(|s| s.named && s.name.eq_ignore_ascii_case(stage)) {
-            let names: Vec<&str> = plan.stages.iter().filter(|s| s.named).map(|s| s.name.as_str()).collect();
+        if !plan
+            .stages
+            .iter()
+            .any(|s| s.named && s.name.eq_ignore_ascii_case(stage))
+        {
+            let names: Vec<&str> = plan
+                .stages
+                .iter()
+                .filter(|s| s.named)
+                .map(|s| s.name.as_str())
+                .collect();
             return Err(if names.is_empty() {
                 format!("no stage `{stage}`: this build has no stages")
             } else {
@@ -44,7 +53,13 @@ pub fn select<'a>(
             }
         }
     }
-    let out: Vec<&Job> = plan.jobs.iter().zip(picked).filter(|(_, p)| *p).map(|(j, _)| j).collect();
+    let out: Vec<&Job> = plan
+        .jobs
+        .iter()
+        .zip(picked)
+        .filter(|(_, p)| *p)
+        .map(|(j, _)| j)
+        .collect();
     if out.is_empty() {
         return Err(format!("the selection matches no job; {}", available(plan)));
     }
@@ -77,7 +92,11 @@ fn match_selector(plan: &BuildPlan, sel: &str) -> Vec<usize> {
     plan.jobs
         .iter()
         .enumerate()
-        .filter(|(_, j)| j.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(sel)))
+        .filter(|(_, j)| {
+            j.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(sel))
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -100,7 +119,7 @@ fn available(plan: &BuildPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BuildFacts, plan};
+    use crate::{plan, BuildFacts};
     use serde_json::json;
 
     fn sample() -> BuildPlan {
@@ -120,7 +139,11 @@ mod tests {
         assert_eq!(p.jobs.len(), 3);
         let n = |sels: &[&str], stage: Option<&str>| -> Vec<String> {
             let sels: Vec<String> = sels.iter().map(|s| s.to_string()).collect();
-            select(&p, &sels, stage).unwrap().iter().map(|j| j.number.clone()).collect()
+            select(&p, &sels, stage)
+                .unwrap()
+                .iter()
+                .map(|j| j.number.clone())
+                .collect()
         };
         assert_eq!(n(&["1.2"], None), vec!["1.2"]);
         assert_eq!(n(&["3"], None), vec!["1.3"]);

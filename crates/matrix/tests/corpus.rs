@@ -8,10 +8,48 @@ use std::path::PathBuf;
 use travis_local_matrix::{expand, BuildFacts};
 
 const COMPARED: &[&str] = &[
-    "language", "os", "dist", "arch", "env", "stage", "name", "allow_failure", "compiler", "osx_image", "jdk",
-    "crystal", "dotnet", "mono", "solution", "d", "dart", "dart_task", "elixir", "otp_release", "elm",
-    "node_js", "go", "hhvm", "php", "ghc", "haxe", "julia", "matlab", "nix", "perl", "perl6", "python", "r",
-    "rvm", "gemfile", "xcode_scheme", "xcode_sdk", "rust", "scala", "smalltalk", "smalltalk_config",
+    "language",
+    "os",
+    "dist",
+    "arch",
+    "env",
+    "stage",
+    "name",
+    "allow_failure",
+    "compiler",
+    "osx_image",
+    "jdk",
+    "crystal",
+    "dotnet",
+    "mono",
+    "solution",
+    "d",
+    "dart",
+    "dart_task",
+    "elixir",
+    "otp_release",
+    "elm",
+    "node_js",
+    "go",
+    "hhvm",
+    "php",
+    "ghc",
+    "haxe",
+    "julia",
+    "matlab",
+    "nix",
+    "perl",
+    "perl6",
+    "python",
+    "r",
+    "rvm",
+    "gemfile",
+    "xcode_scheme",
+    "xcode_sdk",
+    "rust",
+    "scala",
+    "smalltalk",
+    "smalltalk_config",
     "smalltalk_vm",
 ];
 
@@ -22,13 +60,21 @@ fn corpus_dir() -> PathBuf {
 /// Compare our jobs with travis-yml's on the compared keys; Err describes the first difference.
 fn compare(ours: &[Value], theirs: &[Value]) -> Result<(), String> {
     if ours.len() != theirs.len() {
-        return Err(format!("job count {} vs expected {}", ours.len(), theirs.len()));
+        return Err(format!(
+            "job count {} vs expected {}",
+            ours.len(),
+            theirs.len()
+        ));
     }
     for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
         for key in COMPARED {
             let (x, y) = (a.get(key), b.get(key));
             let same = match (x, y) {
-                (Some(Value::Bool(false)), None) | (None, Some(Value::Bool(false))) if *key == "allow_failure" => true,
+                (Some(Value::Bool(false)), None) | (None, Some(Value::Bool(false)))
+                    if *key == "allow_failure" =>
+                {
+                    true
+                }
                 _ => x == y,
             };
             if !same {
@@ -46,7 +92,11 @@ fn compare(ours: &[Value], theirs: &[Value]) -> Result<(), String> {
 
 fn stage_names(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -57,36 +107,64 @@ fn corpus_agreement() {
         println!("NOTICE: corpus not found at {}, skipping", dir.display());
         return;
     };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
     let (mut total, mut ok, mut full_equal) = (0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).expect("read expected file");
         let exp: Value = serde_json::from_str(&text).expect("expected file is JSON");
-        let name = path.file_name().unwrap().to_string_lossy().trim_end_matches(".json").to_string();
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_string();
         let config = exp.get("config").cloned().unwrap_or(Value::Null);
-        let slug = exp.get("slug").and_then(Value::as_str).unwrap_or("o/r").to_string();
+        let slug = exp
+            .get("slug")
+            .and_then(Value::as_str)
+            .unwrap_or("o/r")
+            .to_string();
         total += 1;
         let mut problems = Vec::new();
         let mut all_equal = true;
         for (label, facts, jobs_key, stages_key) in [
             ("push", BuildFacts::push(&slug, "master"), "jobs", "stages"),
-            ("pr", BuildFacts::pull_request(&slug, "master", 1), "jobs_pr", "stages_pr"),
+            (
+                "pr",
+                BuildFacts::pull_request(&slug, "master", 1),
+                "jobs_pr",
+                "stages_pr",
+            ),
         ] {
             let plan = expand(&config, &facts);
             let ours: Vec<Value> = plan.jobs.iter().map(|j| j.config.clone()).collect();
-            let theirs: Vec<Value> = exp.get(jobs_key).and_then(Value::as_array).cloned().unwrap_or_default();
+            let theirs: Vec<Value> = exp
+                .get(jobs_key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if let Err(e) = compare(&ours, &theirs) {
                 problems.push(format!("{label}: {e}"));
             }
             if ours != theirs {
                 all_equal = false;
             }
-            let our_stages: Vec<String> = plan.stages.iter().filter(|s| s.named).map(|s| s.name.clone()).collect();
+            let our_stages: Vec<String> = plan
+                .stages
+                .iter()
+                .filter(|s| s.named)
+                .map(|s| s.name.clone())
+                .collect();
             let their_stages = stage_names(exp.get(stages_key).unwrap_or(&Value::Null));
             if our_stages != their_stages {
-                problems.push(format!("{label}: stages {our_stages:?} vs expected {their_stages:?}"));
+                problems.push(format!(
+                    "{label}: stages {our_stages:?} vs expected {their_stages:?}"
+                ));
             }
         }
         if problems.is_empty() {
@@ -103,21 +181,41 @@ fn corpus_agreement() {
     let (mut e2e_ok, mut e2e_total) = (0usize, 0usize);
     let mut e2e_fail = Vec::new();
     for path in &files {
-        let exp: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
-        let name = path.file_name().unwrap().to_string_lossy().trim_end_matches(".json").to_string();
-        let Ok(text) = std::fs::read_to_string(corpus_dir().join(&name)) else { continue };
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_string();
+        let Ok(text) = std::fs::read_to_string(corpus_dir().join(&name)) else {
+            continue;
+        };
         e2e_total += 1;
         let loaded = travis_local_config::load_str(".travis.yml", &text);
         let config = loaded.config.unwrap_or(Value::Null);
-        let slug = exp.get("slug").and_then(Value::as_str).unwrap_or("o/r").to_string();
+        let slug = exp
+            .get("slug")
+            .and_then(Value::as_str)
+            .unwrap_or("o/r")
+            .to_string();
         let mut problems = Vec::new();
         for (label, facts, jobs_key) in [
             ("push", BuildFacts::push(&slug, "master"), "jobs"),
-            ("pr", BuildFacts::pull_request(&slug, "master", 1), "jobs_pr"),
+            (
+                "pr",
+                BuildFacts::pull_request(&slug, "master", 1),
+                "jobs_pr",
+            ),
         ] {
             let plan = expand(&config, &facts);
             let ours: Vec<Value> = plan.jobs.iter().map(|j| j.config.clone()).collect();
-            let theirs: Vec<Value> = exp.get(jobs_key).and_then(Value::as_array).cloned().unwrap_or_default();
+            let theirs: Vec<Value> = exp
+                .get(jobs_key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if let Err(e) = compare(&ours, &theirs) {
                 problems.push(format!("{label}: {e}"));
             }
