@@ -95,6 +95,8 @@ pub struct PreparedJob {
     pub job_env: Vec<(String, String)>,
     /// The user's work tree to copy into `run.build_dir`.
     pub source_dir: PathBuf,
+    /// Paths (relative to `source_dir`) never copied: secrets files.
+    pub exclude: Vec<PathBuf>,
 }
 
 /// What happened to one job.
@@ -441,7 +443,9 @@ impl Orchestrator<'_> {
         }
 
         let mut setup_error = None;
-        if let Err(e) = crate::worktree::copy_worktree(&job.source_dir, &run.build_dir) {
+        if let Err(e) =
+            crate::worktree::copy_worktree(&job.source_dir, &run.build_dir, &job.exclude)
+        {
             setup_error = Some(format!("cannot copy the working tree: {e}"));
         }
         for (rel, contents, exec) in &hook_files {

@@ -39,13 +39,18 @@ pub fn git_root(dir: &Path) -> Option<PathBuf> {
     (!s.is_empty()).then(|| PathBuf::from(s))
 }
 
-/// Copies `src` (a work tree root) into `dest` (created; must not exist or be empty).
-/// Returns the number of files copied.
-pub fn copy_worktree(src: &Path, dest: &Path) -> Result<usize, String> {
+/// Copies `src` (a work tree root) into `dest` (created; must not exist or be empty),
+/// leaving out `exclude` (paths relative to `src`, e.g. the secrets file: secret values
+/// must never land in the job's files). Returns the number of files copied.
+pub fn copy_worktree(src: &Path, dest: &Path, exclude: &[PathBuf]) -> Result<usize, String> {
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let is_git = git_root(src).is_some();
     if !is_git {
-        return copy_dir_all(src, dest);
+        let n = copy_dir_all(src, dest)?;
+        for rel in exclude {
+            let _ = std::fs::remove_file(dest.join(rel));
+        }
+        return Ok(n);
     }
     // .git first: clone refuses a non-empty destination.
     let clone = Command::new("git")
@@ -72,7 +77,7 @@ pub fn copy_worktree(src: &Path, dest: &Path) -> Result<usize, String> {
     let mut seen = std::collections::HashSet::new();
     for raw in listing.split(|&b| b == 0).filter(|p| !p.is_empty()) {
         let rel = String::from_utf8_lossy(raw).into_owned();
-        if !seen.insert(rel.clone()) {
+        if !seen.insert(rel.clone()) || exclude.iter().any(|x| Path::new(&rel) == x) {
             continue;
         }
         let from = src.join(&rel);
@@ -154,7 +159,15 @@ mod tests {
         );
         let dest = tempfile::tempdir().unwrap();
         let dest = dest.path().join("home/travis/build/o/r");
-        copy_worktree(src.path(), &dest).unwrap();
+        std::fs::create_dir(src.path().join(".travis-local")).unwrap();
+        std::fs::write(src.path().join(".travis-local/secrets.yml"), "env: []").unwrap();
+        copy_worktree(
+            src.path(),
+            &dest,
+            &[PathBuf::from(".travis-local/secrets.yml")],
+        )
+        .unwrap();
+        assert!(!dest.join(".travis-local/secrets.yml").exists());
         assert_eq!(
             std::fs::read_to_string(dest.join("tracked")).unwrap(),
             "changed\n"
