@@ -265,7 +265,15 @@ pub(crate) fn regex_source(pattern: &str) -> String {
 impl fmt::Display for RegexOperand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RegexOperand::Pattern { raw: Some(raw), .. } => f.write_str(raw),
+            RegexOperand::Pattern { raw: Some(raw), .. } => {
+                // A token that starts like a function name is read by upstream only after
+                // a consumed, parenthesis-less `env` (`=~ envenv` is the pattern `env`).
+                let lower = raw.to_ascii_lowercase();
+                if lower.starts_with("env") || lower.starts_with("concat") {
+                    f.write_str("env")?;
+                }
+                f.write_str(raw)
+            }
             RegexOperand::Pattern { pattern, raw: None, .. } => f.write_str(&regex_source(pattern)),
             RegexOperand::Call(op) => write!(f, "{op}"),
         }
