@@ -222,6 +222,12 @@ impl JobSink {
         s.printer.events(ev);
         s.printer.finish();
     }
+    /// Restarts the silence clock (the job is about to start).
+    fn touch(&self) {
+        if let Ok(mut t) = self.last_output.lock() {
+            *t = Instant::now();
+        }
+    }
     fn silence(&self) -> Duration {
         match self.last_output.lock() {
             Ok(t) => t.elapsed(),
@@ -463,11 +469,13 @@ impl Orchestrator<'_> {
                 message,
             }),
             None => {
+                sink.touch();
+                let run_started = Instant::now();
                 let done = AtomicBool::new(false);
                 std::thread::scope(|scope| {
                     scope.spawn(|| {
                         while !done.load(Ordering::SeqCst) {
-                            if started.elapsed() > self.settings.job_timeout {
+                            if run_started.elapsed() > self.settings.job_timeout {
                                 token.cancel(CancelReason::JobTimeout);
                             } else if sink.silence() > self.settings.silence_timeout {
                                 token.cancel(CancelReason::SilenceTimeout);

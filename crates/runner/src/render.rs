@@ -167,6 +167,15 @@ impl Output {
         }
         let _ = w.flush();
     }
+    /// Writes text without a newline (a transient status on a terminal).
+    pub fn raw(&self, text: &str) {
+        let mut w = match self.0.lock() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
+        let _ = w.write_all(text.as_bytes());
+        let _ = w.flush();
+    }
     pub fn line(&self, line: impl Into<String>) {
         self.lines(&[line.into()]);
     }
@@ -244,8 +253,16 @@ impl Printer {
                     }
                 }
                 LogEvent::FoldStart(name) if self.style.collapse => {
-                    if let Some((_, buf, _)) = self.fold.take() {
+                    if let Some((open, buf, _)) = self.fold.take() {
+                        lines.push(self.open_fold_header(&open));
                         lines.extend(buf);
+                    }
+                    if self.transient() {
+                        // Flush what precedes, then show the running fold until it ends.
+                        if !lines.is_empty() {
+                            self.out.lines(&std::mem::take(&mut lines));
+                        }
+                        self.out.raw(&format!("\u{25b8} {name} \u{2026}"));
                     }
                     self.fold = Some((name, Vec::new(), Duration::ZERO));
                 }
@@ -267,8 +284,12 @@ impl Printer {
                             if self.style.color {
                                 l.push_str("\x1b[0m");
                             }
+                            if self.transient() {
+                                l.insert_str(0, "\r\x1b[2K");
+                            }
                             lines.push(l);
                         } else {
+                            lines.push(self.open_fold_header(&open));
                             lines.extend(buf);
                         }
                     }
@@ -281,6 +302,26 @@ impl Printer {
         }
     }
 
+    /// A running fold is shown as a status line that its result line overwrites (only
+    /// on a terminal with one job at a time, where nothing else can print in between).
+    fn transient(&self) -> bool {
+        self.style.collapse && self.style.color && !self.style.prefix
+    }
+
+    /// Heading of a fold shown expanded because it did not succeed.
+    fn open_fold_header(&self, name: &str) -> String {
+        let text = if self.style.color {
+            format!("\x1b[31m\u{25be} {name}\x1b[0m")
+        } else {
+            format!("\u{25be} {name}")
+        };
+        let mut l = self.human_line(&text);
+        if self.transient() {
+            l.insert_str(0, "\r\x1b[2K");
+        }
+        l
+    }
+
     /// A line from travis-local itself (already masked).
     pub fn note(&mut self, text: &str) {
         self.events(vec![LogEvent::Line(text.to_string())]);
@@ -288,8 +329,10 @@ impl Printer {
 
     /// End of the job: a fold still open did not succeed, so it is shown expanded.
     pub fn finish(&mut self) {
-        if let Some((_, buf, _)) = self.fold.take() {
-            self.out.lines(&buf);
+        if let Some((name, buf, _)) = self.fold.take() {
+            let mut lines = vec![self.open_fold_header(&name)];
+            lines.extend(buf);
+            self.out.lines(&lines);
         }
     }
 }
@@ -387,6 +430,9 @@ mod tests {
         ]);
         p.finish();
         let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        assert_eq!(text, "[1.1] \u{25b8} install (1.50s)\n[1.1] $ false\n");
+        assert_eq!(
+            text,
+            "[1.1] \u{25b8} install (1.50s)\n[1.1] \u{25be} before_script\n[1.1] $ false\n"
+        );
     }
 }
