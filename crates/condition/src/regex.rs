@@ -18,9 +18,11 @@
 //! | `\/`, `\<`, `\<other punct>` | literal | `\x{…}` (fancy-regex reads `\<` as a word start) |
 //! | `\y` (unknown letter escape) | literal letter (with a warning) | the letter |
 //! | unmatched `(` or `)` | error | error |
+//! | `(?(` + anything but `N)`, `<name>)`, `'name')` | error | error |
+//! | `(?~X)` | absence operator | `(?:(?!X)(?s:.))*` (approximation) |
 //!
-//! Not supported (compile error, reported as an invalid regex): the absence operator
-//! `(?~…)`, subexpression calls `\g<name>`, meta escapes `\M-x`. A differential run
+//! Not supported (compile error, reported as an invalid regex): subexpression calls
+//! `\g<name>`, meta escapes `\M-x`. A differential run
 //! against the Ruby implementation (tools/differential) covers every escape letter.
 //!
 //! Look-ahead, look-behind, atomic groups and back-references are what fancy-regex adds
@@ -115,6 +117,7 @@ pub fn translate(p: &str) -> Result<String, String> {
     let mut class_start = 0usize;
     let mut groups: Vec<(usize, bool)> = Vec::new(); // (start in out, is look-around)
     let mut last: Option<(usize, Atom)> = None;
+    let mut absent: Vec<usize> = Vec::new(); // group depths of open `(?~`
     while i < chars.len() {
         let c = chars[i];
         let in_class = class_depth > 0;
@@ -131,6 +134,13 @@ pub fn translate(p: &str) -> Result<String, String> {
                 }
             };
             let mut kind = Atom::Plain;
+            if in_class
+                && "dDwWsShH".contains(n)
+                && chars.get(i) == Some(&'-')
+                && !matches!(chars.get(i + 1), Some(']') | None)
+            {
+                return Err("char-class value at end of range".into());
+            }
             let text: String = match n {
                 'd' => class(D, false),
                 'D' => class(D, true),
@@ -369,7 +379,26 @@ pub fn translate(p: &str) -> Result<String, String> {
                         continue;
                     }
                     if chars.get(i + 2) == Some(&'~') {
-                        return Err("absence operator (?~...) is not supported".into());
+                        // The absence operator `(?~X)` (any text not containing X),
+                        // approximated as `(?:(?!X)(?s:.))*`: equal except that the
+                        // match cannot end inside a prefix of X.
+                        groups.push((at, false));
+                        out.push_str("(?:(?!");
+                        absent.push(groups.len());
+                        last = None;
+                        i += 3;
+                        continue;
+                    }
+                    if chars.get(i + 2) == Some(&'(') {
+                        // Onigmo's conditional: only `(?(N)`, `(?(<name>)`, `(?('name')`.
+                        let cond: String = chars[i + 3..].iter().take_while(|&&c| c != ')').collect();
+                        let valid = (!cond.is_empty() && cond.chars().all(|c| c.is_ascii_digit()))
+                            || (cond.len() > 2
+                                && ((cond.starts_with('<') && cond.ends_with('>'))
+                                    || (cond.starts_with('\'') && cond.ends_with('\''))));
+                        if !valid {
+                            return Err("invalid conditional pattern".into());
+                        }
                     }
                     let look = matches!(chars.get(i + 2), Some('=') | Some('!'))
                         || (chars.get(i + 2) == Some(&'<') && matches!(chars.get(i + 3), Some('=') | Some('!')));
@@ -385,6 +414,14 @@ pub fn translate(p: &str) -> Result<String, String> {
                 last = None;
             }
             ')' => {
+                if absent.last() == Some(&groups.len()) {
+                    absent.pop();
+                    out.push_str(")(?s:.))*");
+                    let (start, _) = groups.pop().unwrap_or((at, false));
+                    last = Some((start, Atom::Quantified { simple: true }));
+                    i += 1;
+                    continue;
+                }
                 let Some((start, look)) = groups.pop() else {
                     return Err("unmatched close parenthesis".into());
                 };
@@ -512,6 +549,14 @@ mod tests {
         assert!(m("[\\d\\s]x", " x"));
         assert!(m("\\Z", "a\n"));
         assert!(m("a]", "a]"));
+    }
+
+    #[test]
+    fn absence_operator_and_conditionals() {
+        assert!(m("^(?~abc)$", "xxab"));
+        assert!(!m("^(?~abc)$", "xabcx"));
+        assert!(compile("(?(-a)b)").is_err());
+        assert!(m("(a)?(?(1)b|c)", "c"));
     }
 
     #[test]
