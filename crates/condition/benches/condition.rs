@@ -24,7 +24,10 @@ fn facts() -> Facts {
         fork: Some(false),
         sender: Some("alice".into()),
         commit_message: Some("Fix the build\n\nwith details".into()),
-        env: vec![("TARGET".into(), "linux".into()), ("FORCE".into(), "false".into())],
+        env: vec![
+            ("TARGET".into(), "linux".into()),
+            ("FORCE".into(), "false".into()),
+        ],
         ..Default::default()
     }
 }

@@ -12,7 +12,9 @@ fn main() {
     let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
-        let Ok(req) = serde_json::from_str::<Value>(&line) else { continue };
+        let Ok(req) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
         let cond = req["cond"].as_str().unwrap_or_default();
         let mut res = serde_json::Map::new();
         match parse(cond) {
@@ -45,7 +47,10 @@ fn main() {
                     Ok(again) if again == expr => {}
                     _ if !ascii => {}
                     other => {
-                        res.insert("roundtrip_error".into(), json!(format!("{printed:?} -> {other:?}")));
+                        res.insert(
+                            "roundtrip_error".into(),
+                            json!(format!("{printed:?} -> {other:?}")),
+                        );
                     }
                 }
             }

@@ -150,7 +150,11 @@ impl PartialEq for Operand {
 pub enum RegexOperand {
     /// A `/.../` or bare pattern. `pattern` is what is compiled (outer slashes
     /// stripped as upstream does); `raw` is the token as written, used by `Display`.
-    Pattern { pattern: String, raw: Option<String>, span: Span },
+    Pattern {
+        pattern: String,
+        raw: Option<String>,
+        span: Span,
+    },
     /// `env(...)` or `concat(...)`: the pattern is computed at evaluation time.
     Call(Operand),
 }
@@ -158,7 +162,10 @@ pub enum RegexOperand {
 impl PartialEq for RegexOperand {
     fn eq(&self, other: &RegexOperand) -> bool {
         match (self, other) {
-            (RegexOperand::Pattern { pattern: a, .. }, RegexOperand::Pattern { pattern: b, .. }) => a == b,
+            (
+                RegexOperand::Pattern { pattern: a, .. },
+                RegexOperand::Pattern { pattern: b, .. },
+            ) => a == b,
             (RegexOperand::Call(a), RegexOperand::Call(b)) => a == b,
             _ => false,
         }
@@ -193,17 +200,33 @@ pub enum ExprKind {
     And(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
     /// `a = b` (also `==`), or `a != b` when `negated`.
-    Eq { lhs: Operand, rhs: Operand, negated: bool },
+    Eq {
+        lhs: Operand,
+        rhs: Operand,
+        negated: bool,
+    },
     /// `a =~ re` (also `~=`), or `a !~ re` when `negated`. `regex` is `None` when
     /// upstream's parser accepts the operator with nothing usable after it (`branch =~`
     /// at the end of the input); such a match is always false.
-    Match { lhs: Operand, regex: Option<RegexOperand>, negated: bool },
+    Match {
+        lhs: Operand,
+        regex: Option<RegexOperand>,
+        negated: bool,
+    },
     /// `a IN (...)`, or `a NOT IN (...)` when `negated`. `list` is `None` when the
     /// parentheses are missing and upstream's parser still accepts it (`branch IN` at
     /// the end of the input); evaluating that is an error, as upstream.
-    In { lhs: Operand, list: Option<Vec<Operand>>, negated: bool },
+    In {
+        lhs: Operand,
+        list: Option<Vec<Operand>>,
+        negated: bool,
+    },
     /// `a IS p`, or `a IS NOT p` when `negated`.
-    Is { lhs: Operand, pred: Pred, negated: bool },
+    Is {
+        lhs: Operand,
+        pred: Pred,
+        negated: bool,
+    },
     /// An operand on its own, tested for truthiness.
     Bare(Operand),
 }
@@ -274,7 +297,9 @@ impl fmt::Display for RegexOperand {
                 }
                 f.write_str(raw)
             }
-            RegexOperand::Pattern { pattern, raw: None, .. } => f.write_str(&regex_source(pattern)),
+            RegexOperand::Pattern {
+                pattern, raw: None, ..
+            } => f.write_str(&regex_source(pattern)),
             RegexOperand::Call(op) => write!(f, "{op}"),
         }
     }
@@ -310,7 +335,11 @@ impl fmt::Display for Expr {
             ExprKind::Eq { lhs, rhs, negated } => {
                 write!(f, "{lhs} {} {rhs}", if *negated { "!=" } else { "=" })
             }
-            ExprKind::Match { lhs, regex, negated } => {
+            ExprKind::Match {
+                lhs,
+                regex,
+                negated,
+            } => {
                 let op = if *negated { "!~" } else { "=~" };
                 match regex {
                     Some(re) => write!(f, "{lhs} {op} {re}"),
@@ -335,7 +364,12 @@ impl fmt::Display for Expr {
                 }
             }
             ExprKind::Is { lhs, pred, negated } => {
-                write!(f, "{lhs} IS {}{}", if *negated { "NOT " } else { "" }, pred.name())
+                write!(
+                    f,
+                    "{lhs} IS {}{}",
+                    if *negated { "NOT " } else { "" },
+                    pred.name()
+                )
             }
             ExprKind::Bare(op) => write!(f, "{op}"),
         }
@@ -369,15 +403,27 @@ impl Expr {
             ExprKind::And(a, b) => json!(["and", a.to_sexp(), b.to_sexp()]),
             ExprKind::Not(a) => json!(["not", a.to_sexp()]),
             ExprKind::Eq { lhs, rhs, negated } => {
-                json!([if *negated { "not_eq" } else { "eq" }, lhs.to_sexp(), rhs.to_sexp()])
+                json!([
+                    if *negated { "not_eq" } else { "eq" },
+                    lhs.to_sexp(),
+                    rhs.to_sexp()
+                ])
             }
-            ExprKind::Match { lhs, regex, negated } => {
+            ExprKind::Match {
+                lhs,
+                regex,
+                negated,
+            } => {
                 let re = match regex {
                     None => Value::Null,
                     Some(RegexOperand::Pattern { pattern, .. }) => json!(["reg", pattern]),
                     Some(RegexOperand::Call(op)) => json!(["reg", op.to_sexp()]),
                 };
-                json!([if *negated { "not_match" } else { "match" }, lhs.to_sexp(), re])
+                json!([
+                    if *negated { "not_match" } else { "match" },
+                    lhs.to_sexp(),
+                    re
+                ])
             }
             ExprKind::In { lhs, list, negated } => {
                 let items = match list {
@@ -387,7 +433,11 @@ impl Expr {
                 json!([if *negated { "not_in" } else { "in" }, lhs.to_sexp(), items])
             }
             ExprKind::Is { lhs, pred, negated } => {
-                json!([if *negated { "is_not" } else { "is" }, lhs.to_sexp(), pred.name()])
+                json!([
+                    if *negated { "is_not" } else { "is" },
+                    lhs.to_sexp(),
+                    pred.name()
+                ])
             }
             ExprKind::Bare(op) => op.to_sexp(),
         }

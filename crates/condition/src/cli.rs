@@ -93,9 +93,17 @@ fn line_col(src: &str, offset: usize) -> (usize, usize, &str) {
 fn caret_report(src: &str, offset: usize, what: &str, message: &str) -> String {
     let (line, col, text) = line_col(src, offset);
     let multi = src.contains('\n');
-    let place = if multi { format!("line {line}, column {col}") } else { format!("column {col}") };
+    let place = if multi {
+        format!("line {line}, column {col}")
+    } else {
+        format!("column {col}")
+    };
     // Keep the caret aligned: tabs stay tabs, other characters become spaces.
-    let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let pad: String = text
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     format!("error: {what} at {place}: {message}\n  {text}\n  {pad}^\n")
 }
 
@@ -104,10 +112,13 @@ fn facts_from_args(args: &ConditionArgs) -> Result<Facts, String> {
         None => Facts::default(),
         Some(data) => {
             let text = match data.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path).map_err(|e| format!("--data {path}: {e}"))?,
+                Some(path) => {
+                    std::fs::read_to_string(path).map_err(|e| format!("--data {path}: {e}"))?
+                }
                 None => data.clone(),
             };
-            let value: Value = serde_json::from_str(&text).map_err(|e| format!("--data: invalid JSON: {e}"))?;
+            let value: Value =
+                serde_json::from_str(&text).map_err(|e| format!("--data: invalid JSON: {e}"))?;
             Facts::from_json(&value).map_err(|e| format!("--data: {e}"))?
         }
     };
@@ -152,7 +163,10 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     };
     let usage = |out: &mut dyn Write, err: &mut dyn Write, msg: String| -> i32 {
         if json_out {
-            emit_json(out, json!({"ok": false, "result": null, "error": msg, "column": null}));
+            emit_json(
+                out,
+                json!({"ok": false, "result": null, "error": msg, "column": null}),
+            );
         } else {
             let _ = writeln!(err, "error: {msg}");
         }
@@ -162,7 +176,11 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     let src = if args.condition == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            return usage(out, err, format!("reading the condition from standard input: {e}"));
+            return usage(
+                out,
+                err,
+                format!("reading the condition from standard input: {e}"),
+            );
         }
         s
     } else {
@@ -178,9 +196,14 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         Err(e) => {
             let (_, col, _) = line_col(&src, e.offset);
             if json_out {
-                emit_json(out, json!({"ok": false, "result": null, "error": e.message, "column": col}));
+                emit_json(
+                    out,
+                    json!({"ok": false, "result": null, "error": e.message, "column": col}),
+                );
             } else {
-                let _ = err.write_all(caret_report(&src, e.offset, "invalid condition", &e.message).as_bytes());
+                let _ = err.write_all(
+                    caret_report(&src, e.offset, "invalid condition", &e.message).as_bytes(),
+                );
             }
             return 2;
         }
@@ -188,7 +211,10 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
 
     if args.parse {
         if json_out {
-            emit_json(out, json!({"ok": true, "result": null, "error": null, "column": null, "ast": expr.to_sexp()}));
+            emit_json(
+                out,
+                json!({"ok": true, "result": null, "error": null, "column": null, "ast": expr.to_sexp()}),
+            );
         } else {
             let _ = writeln!(out, "{}", expr.to_sexp());
         }
@@ -198,7 +224,10 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     match crate::eval_spanned(&expr, &facts) {
         Ok(result) => {
             if json_out {
-                emit_json(out, json!({"ok": true, "result": result, "error": null, "column": null}));
+                emit_json(
+                    out,
+                    json!({"ok": true, "result": result, "error": null, "column": null}),
+                );
             } else {
                 let _ = writeln!(out, "{result}");
             }
@@ -212,10 +241,16 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             let (_, col, _) = line_col(&src, e.span.start);
             if json_out {
                 // On Travis a condition that raises counts as false.
-                emit_json(out, json!({"ok": false, "result": false, "error": e.message, "column": col}));
+                emit_json(
+                    out,
+                    json!({"ok": false, "result": false, "error": e.message, "column": col}),
+                );
             } else {
                 let msg = format!("{} (on Travis the condition counts as false)", e.message);
-                let _ = err.write_all(caret_report(&src, e.span.start, "condition failed to evaluate", &msg).as_bytes());
+                let _ = err.write_all(
+                    caret_report(&src, e.span.start, "condition failed to evaluate", &msg)
+                        .as_bytes(),
+                );
             }
             2
         }
@@ -227,11 +262,19 @@ mod tests {
     use super::*;
 
     fn run_str(cond: &str, f: impl FnOnce(&mut ConditionArgs)) -> (i32, String, String) {
-        let mut args = ConditionArgs { condition: cond.into(), format: "text".into(), ..Default::default() };
+        let mut args = ConditionArgs {
+            condition: cond.into(),
+            format: "text".into(),
+            ..Default::default()
+        };
         f(&mut args);
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run(&args, &mut out, &mut err);
-        (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     }
 
     #[test]
@@ -240,12 +283,17 @@ mod tests {
         assert_eq!(code, 2);
         assert_eq!(out, "");
         assert!(err.contains("column 20: expected an operand"), "{err}");
-        assert!(err.ends_with("  branch = master AND\n                     ^\n"), "{err:?}");
+        assert!(
+            err.ends_with("  branch = master AND\n                     ^\n"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn multi_line_condition_reports_line() {
-        let (_, _, err) = run_str("branch = master AND \\\n  tag =~ /[z-a]/", |a| a.branch = Some("master".into()));
+        let (_, _, err) = run_str("branch = master AND \\\n  tag =~ /[z-a]/", |a| {
+            a.branch = Some("master".into())
+        });
         assert!(err.contains("line 2, column 10"), "{err}");
         assert!(err.contains("Invalid regular expression: /[z-a]/"), "{err}");
     }

@@ -10,7 +10,11 @@ pub fn unquote_lines(value: &str) -> String {
     if !value.contains(['"', '\'']) {
         return value.to_string();
     }
-    value.split('\n').map(unquote_once).collect::<Vec<_>>().join("\n")
+    value
+        .split('\n')
+        .map(unquote_once)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `/^(["'])(.*)\1$/ =~ str && $2 || str` for a single line.
@@ -41,7 +45,9 @@ fn unquote_first(s: &str) -> String {
 /// (`"..."`, `'...'`, `` `...` ``), backslash escapes (`\ `) and `$(...)`/`${...}` groups
 /// verbatim. Returns `None` where sh_vars would report a parse error (unbalanced quote).
 pub fn parse_assignments(s: &str) -> Option<Vec<(String, String)>> {
-    let b = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0').as_bytes();
+    let b = s
+        .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0')
+        .as_bytes();
     let mut pairs = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -89,7 +95,10 @@ pub fn parse_assignments(s: &str) -> Option<Vec<(String, String)>> {
             }
         }
         let i_end = i.min(b.len());
-        pairs.push((key, String::from_utf8_lossy(&b[val_start..i_end]).into_owned()));
+        pairs.push((
+            key,
+            String::from_utf8_lossy(&b[val_start..i_end]).into_owned(),
+        ));
         i = i_end;
     }
     Some(pairs)
@@ -175,12 +184,24 @@ mod tests {
     fn sh_vars_like_pairs() {
         assert_eq!(
             pairs_from_string("FOO=\"foo bar\" BAR=\"bar baz\""),
-            vec![("FOO".into(), "foo bar".into()), ("BAR".into(), "bar baz".into())]
+            vec![
+                ("FOO".into(), "foo bar".into()),
+                ("BAR".into(), "bar baz".into())
+            ]
         );
-        assert_eq!(pairs_from_string("FOO=foo\\ bar"), vec![("FOO".into(), "foo\\ bar".into())]);
-        assert_eq!(pairs_from_string("FOO=`bar 'baz'`"), vec![("FOO".into(), "`bar 'baz'`".into())]);
+        assert_eq!(
+            pairs_from_string("FOO=foo\\ bar"),
+            vec![("FOO".into(), "foo\\ bar".into())]
+        );
+        assert_eq!(
+            pairs_from_string("FOO=`bar 'baz'`"),
+            vec![("FOO".into(), "`bar 'baz'`".into())]
+        );
         assert_eq!(pairs_from_string("FOO"), vec![("FOO".into(), "".into())]);
-        assert_eq!(pairs_from_string("A=$(echo x y) B=1"), vec![("A".into(), "$(echo x y)".into()), ("B".into(), "1".into())]);
+        assert_eq!(
+            pairs_from_string("A=$(echo x y) B=1"),
+            vec![("A".into(), "$(echo x y)".into()), ("B".into(), "1".into())]
+        );
     }
 
     #[test]

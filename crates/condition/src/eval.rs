@@ -64,7 +64,10 @@ fn cast(v: V) -> V {
 type Res<T> = Result<T, EvalError>;
 
 fn err<T>(span: Span, message: impl Into<String>) -> Res<T> {
-    Err(EvalError { span, message: message.into() })
+    Err(EvalError {
+        span,
+        message: message.into(),
+    })
 }
 
 pub(crate) fn eval(expr: &Expr, facts: &Facts) -> Res<bool> {
@@ -95,10 +98,17 @@ fn evl(expr: &Expr, facts: &Facts) -> Res<V> {
             let r = operand(rhs, facts)?;
             V::Bool((l == r) != *negated)
         }
-        ExprKind::Match { lhs, regex, negated } => V::Bool(matches(lhs, regex.as_ref(), facts, expr.span)? != *negated),
+        ExprKind::Match {
+            lhs,
+            regex,
+            negated,
+        } => V::Bool(matches(lhs, regex.as_ref(), facts, expr.span)? != *negated),
         ExprKind::In { lhs, list, negated } => {
             let Some(list) = list else {
-                return err(expr.span, "IN needs a parenthesised list (undefined method `map' for nil)");
+                return err(
+                    expr.span,
+                    "IN needs a parenthesised list (undefined method `map' for nil)",
+                );
             };
             let mut items = Vec::with_capacity(list.len());
             for item in list {
@@ -145,8 +155,13 @@ fn matches(lhs: &Operand, regex: Option<&RegexOperand>, facts: &Facts, span: Spa
             Err(_) => return err(re_span, format!("Invalid regular expression: /{s}/")),
         },
     };
-    let (V::Str(_) | V::Bool(_), Some(re)) = (&l, compiled) else { return Ok(false) };
-    re.is_match(&l.to_s()).map_err(|e| EvalError { span: re_span, message: format!("regular expression failed: {e}") })
+    let (V::Str(_) | V::Bool(_), Some(re)) = (&l, compiled) else {
+        return Ok(false);
+    };
+    re.is_match(&l.to_s()).map_err(|e| EvalError {
+        span: re_span,
+        message: format!("regular expression failed: {e}"),
+    })
 }
 
 fn operand(op: &Operand, facts: &Facts) -> Res<V> {
@@ -162,12 +177,17 @@ fn operand(op: &Operand, facts: &Facts) -> Res<V> {
                 Func::Concat => V::Str(vals.iter().map(V::to_s).collect()),
                 Func::Env => match vals.as_slice() {
                     [] | [V::Nil] => V::Nil,
-                    [V::Bool(b)] => return err(op.span, format!("undefined method `to_sym' for {b}")),
+                    [V::Bool(b)] => {
+                        return err(op.span, format!("undefined method `to_sym' for {b}"))
+                    }
                     [V::Str(name)] => env(facts, name),
                     more => {
                         return err(
                             op.span,
-                            format!("wrong number of arguments (given {}, expected 0..1)", more.len()),
+                            format!(
+                                "wrong number of arguments (given {}, expected 0..1)",
+                                more.len()
+                            ),
                         )
                     }
                 },

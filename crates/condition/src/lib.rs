@@ -55,7 +55,9 @@ impl Facts {
     /// Unknown keys are ignored; `null` means missing; booleans and numbers are kept as
     /// the strings Ruby would print (equivalent after upstream's casting).
     pub fn from_json(data: &serde_json::Value) -> Result<Facts, String> {
-        let obj = data.as_object().ok_or("condition data must be a JSON object")?;
+        let obj = data
+            .as_object()
+            .ok_or("condition data must be a JSON object")?;
         let mut f = Facts::default();
         for (key, value) in obj {
             let s = env::scalar_to_string(value);
@@ -136,7 +138,11 @@ impl std::fmt::Display for ConditionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConditionError::Parse(e) => write!(f, "invalid condition: {e}"),
-            ConditionError::Eval(e) => write!(f, "condition could not be evaluated: {} (at byte {})", e.message, e.span.start),
+            ConditionError::Eval(e) => write!(
+                f,
+                "condition could not be evaluated: {} (at byte {})",
+                e.message, e.span.start
+            ),
         }
     }
 }

@@ -18,7 +18,9 @@ use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
 use nom::combinator::opt;
 use nom::IResult;
 
-use crate::ast::{is_ruby_space, Expr, ExprKind, Func, Operand, OperandKind, Pred, RegexOperand, Span, Var};
+use crate::ast::{
+    is_ruby_space, Expr, ExprKind, Func, Operand, OperandKind, Pred, RegexOperand, Span, Var,
+};
 use crate::ParseError;
 
 /// Deepest tree (parentheses, NOT, calls, and chained AND/OR) accepted.
@@ -35,7 +37,10 @@ pub struct PErr {
 
 impl<'a> nom::error::ParseError<In<'a>> for PErr {
     fn from_error_kind(input: In<'a>, kind: nom::error::ErrorKind) -> Self {
-        PErr { rest_len: input.len(), message: format!("unexpected input ({kind:?})") }
+        PErr {
+            rest_len: input.len(),
+            message: format!("unexpected input ({kind:?})"),
+        }
     }
     fn append(_: In<'a>, _: nom::error::ErrorKind, other: Self) -> Self {
         other
@@ -45,7 +50,10 @@ impl<'a> nom::error::ParseError<In<'a>> for PErr {
 type R<'a, T> = IResult<In<'a>, T, PErr>;
 
 fn fail<T>(at: In<'_>, message: impl Into<String>) -> Result<T, nom::Err<PErr>> {
-    Err(nom::Err::Failure(PErr { rest_len: at.len(), message: message.into() }))
+    Err(nom::Err::Failure(PErr {
+        rest_len: at.len(),
+        message: message.into(),
+    }))
 }
 
 /// Ruby `\s*`.
@@ -130,7 +138,11 @@ impl Ctx<'_> {
 /// Parse a condition exactly as travis-conditions v1 does.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     let (filtered, map) = filter(src);
-    let ctx = Ctx { total: filtered.len(), map, src };
+    let ctx = Ctx {
+        total: filtered.len(),
+        map,
+        src,
+    };
     let i: In<'_> = &filtered;
     match ctx.expr(i, 0) {
         Ok((rest, (expr, _))) => {
@@ -140,20 +152,34 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
                 let found = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
                 Err(ParseError {
                     offset: ctx.pos(rest),
-                    message: format!("expected AND, OR or the end of the condition, found `{found}`"),
+                    message: format!(
+                        "expected AND, OR or the end of the condition, found `{found}`"
+                    ),
                 })
             }
         }
         Err(nom::Err::Failure(e)) | Err(nom::Err::Error(e)) => {
-            let offset = floor_boundary(src, map_offset(&ctx.map, ctx.total - e.rest_len.min(ctx.total)));
-            Err(ParseError { offset, message: e.message })
+            let offset = floor_boundary(
+                src,
+                map_offset(&ctx.map, ctx.total - e.rest_len.min(ctx.total)),
+            );
+            Err(ParseError {
+                offset,
+                message: e.message,
+            })
         }
-        Err(nom::Err::Incomplete(_)) => Err(ParseError { offset: src.len(), message: "unexpected end".into() }),
+        Err(nom::Err::Incomplete(_)) => Err(ParseError {
+            offset: src.len(),
+            message: "unexpected end".into(),
+        }),
     }
 }
 
 fn too_deep<T>(at: In<'_>) -> Result<T, nom::Err<PErr>> {
-    fail(at, format!("condition is nested too deeply (more than {MAX_DEPTH} levels)"))
+    fail(
+        at,
+        format!("condition is nested too deeply (more than {MAX_DEPTH} levels)"),
+    )
 }
 
 /// Is `b` a UTF-8 continuation byte?
@@ -181,7 +207,10 @@ impl Ctx<'_> {
                 return too_deep(i);
             }
             let span = self.span(start, i);
-            lft = Expr { kind: ExprKind::Or(Box::new(lft), Box::new(rgt)), span };
+            lft = Expr {
+                kind: ExprKind::Or(Box::new(lft), Box::new(rgt)),
+                span,
+            };
         }
         Ok((i, (lft, d)))
     }
@@ -203,7 +232,10 @@ impl Ctx<'_> {
                 return too_deep(i);
             }
             let span = self.span(start, i);
-            lft = Expr { kind: ExprKind::And(Box::new(lft), Box::new(rgt)), span };
+            lft = Expr {
+                kind: ExprKind::And(Box::new(lft), Box::new(rgt)),
+                span,
+            };
         }
         Ok((i, (lft, d)))
     }
@@ -229,7 +261,16 @@ impl Ctx<'_> {
         if not.is_some() {
             let (i, (e, d)) = self.oprd(i, depth + 1)?;
             let span = self.span(start, i);
-            return Ok((i, (Expr { kind: ExprKind::Not(Box::new(e)), span }, d + 1)));
+            return Ok((
+                i,
+                (
+                    Expr {
+                        kind: ExprKind::Not(Box::new(e)),
+                        span,
+                    },
+                    d + 1,
+                ),
+            ));
         }
         let (i, e) = self.term(i, depth)?;
         Ok((i, (e, 1)))
@@ -240,14 +281,27 @@ impl Ctx<'_> {
     fn term<'a>(&self, i: In<'a>, depth: usize) -> R<'a, Expr> {
         let start = i;
         let (i, lft) = self.operand(i, depth)?;
-        let mk = |kind: ExprKind, end: In<'_>| Expr { kind, span: self.span(start, end) };
+        let mk = |kind: ExprKind, end: In<'_>| Expr {
+            kind,
+            span: self.span(start, end),
+        };
 
         // in_list: IN is matched as a prefix; a missing `(` leaves a list-less IN.
         let (i, op) = space(i, |i| opt(alt_in)(i))?;
         if let Some(negated) = op {
             let (i, open) = space(i, |i| opt(tag("("))(i))?;
             if open.is_none() {
-                return Ok((i, mk(ExprKind::In { lhs: lft, list: None, negated }, i)));
+                return Ok((
+                    i,
+                    mk(
+                        ExprKind::In {
+                            lhs: lft,
+                            list: None,
+                            negated,
+                        },
+                        i,
+                    ),
+                ));
             }
             let (i, items) = space(i, |i| self.list(i, depth + 1))?;
             if items.is_empty() {
@@ -257,7 +311,17 @@ impl Ctx<'_> {
             if close.is_none() {
                 return fail(i, "expected `)`");
             }
-            return Ok((i, mk(ExprKind::In { lhs: lft, list: Some(items), negated }, i)));
+            return Ok((
+                i,
+                mk(
+                    ExprKind::In {
+                        lhs: lft,
+                        list: Some(items),
+                        negated,
+                    },
+                    i,
+                ),
+            ));
         }
 
         // is_pred: `IS` without a predicate falls through (having consumed `IS`).
@@ -265,7 +329,17 @@ impl Ctx<'_> {
         let i = if let Some(negated) = op {
             let (i, pred) = space(i, |i| opt(alt_pred)(i))?;
             if let Some(pred) = pred {
-                return Ok((i, mk(ExprKind::Is { lhs: lft, pred, negated }, i)));
+                return Ok((
+                    i,
+                    mk(
+                        ExprKind::Is {
+                            lhs: lft,
+                            pred,
+                            negated,
+                        },
+                        i,
+                    ),
+                ));
             }
             i
         } else {
@@ -276,18 +350,44 @@ impl Ctx<'_> {
         let (i, op) = space(i, |i| opt(alt_re)(i))?;
         if let Some(negated) = op {
             let (i, regex) = self.regex(i, depth)?;
-            return Ok((i, mk(ExprKind::Match { lhs: lft, regex, negated }, i)));
+            return Ok((
+                i,
+                mk(
+                    ExprKind::Match {
+                        lhs: lft,
+                        regex,
+                        negated,
+                    },
+                    i,
+                ),
+            ));
         }
 
         // eq
         let (i, op) = space(i, |i| opt(alt_eq)(i))?;
         if let Some(negated) = op {
             let (i, rhs) = self.operand(i, depth)?;
-            return Ok((i, mk(ExprKind::Eq { lhs: lft, rhs, negated }, i)));
+            return Ok((
+                i,
+                mk(
+                    ExprKind::Eq {
+                        lhs: lft,
+                        rhs,
+                        negated,
+                    },
+                    i,
+                ),
+            ));
         }
 
         let span = lft.span;
-        Ok((i, Expr { kind: ExprKind::Bare(lft), span }))
+        Ok((
+            i,
+            Expr {
+                kind: ExprKind::Bare(lft),
+                span,
+            },
+        ))
     }
 
     /// operand := var | call | val, or "expected an operand".
@@ -322,7 +422,9 @@ impl Ctx<'_> {
                     }
                     // Ruby's boundary check (`peek(1) =~ /[\s,=)|]/`) raises on the lone
                     // first byte of a multi-byte character.
-                    Some(&b) if b >= 0x80 => fail(rest, "invalid byte sequence after a variable name"),
+                    Some(&b) if b >= 0x80 => {
+                        fail(rest, "invalid byte sequence after a variable name")
+                    }
                     // Upstream tries only the first alternative that matches.
                     Some(_) => Ok((i, None)),
                 };
@@ -332,7 +434,10 @@ impl Ctx<'_> {
     }
 
     fn mk_op(&self, kind: OperandKind, from: In<'_>, to: In<'_>) -> Operand {
-        Operand { kind, span: self.span(from, to) }
+        Operand {
+            kind,
+            span: self.span(from, to),
+        }
     }
 
     /// call := (env|concat) '(' list ')'. Without the `(` this returns nothing but keeps
@@ -340,7 +445,9 @@ impl Ctx<'_> {
     fn call<'a>(&self, i: In<'a>, depth: usize) -> R<'a, Option<Operand>> {
         let start = ws(i);
         let (i, func) = space(i, |i| opt(alt_func)(i))?;
-        let Some(func) = func else { return Ok((i, None)) };
+        let Some(func) = func else {
+            return Ok((i, None));
+        };
         let (i, open) = space(i, |i| opt(tag("("))(i))?;
         if open.is_none() {
             return Ok((i, None));
@@ -418,9 +525,16 @@ impl Ctx<'_> {
         }
         let i = ws(i);
         // `Regex.new(rest)` strips leading and trailing whitespace and NULs.
-        let lead = i.iter().take_while(|&&b| b == 0 || is_ruby_space(b)).count();
+        let lead = i
+            .iter()
+            .take_while(|&&b| b == 0 || is_ruby_space(b))
+            .count();
         let mut sub = &i[lead..];
-        let trail = sub.iter().rev().take_while(|&&b| b == 0 || is_ruby_space(b)).count();
+        let trail = sub
+            .iter()
+            .rev()
+            .take_while(|&&b| b == 0 || is_ruby_space(b))
+            .count();
         sub = &sub[..sub.len() - trail];
         let raw: Option<Vec<u8>> = if sub.first() == Some(&b'/') {
             // Runs to the next `/` not preceded by a backslash; a missing closing
@@ -447,7 +561,9 @@ impl Ctx<'_> {
             }
             (end > 0).then(|| sub[..end].to_vec())
         };
-        let Some(raw) = raw else { return Ok((ws(i), None)) };
+        let Some(raw) = raw else {
+            return Ok((ws(i), None));
+        };
         // Upstream advances its byte position by the token's *character* count.
         let chars = raw.iter().filter(|&&b| !is_cont(b)).count();
         let start = i;
@@ -455,7 +571,14 @@ impl Ctx<'_> {
         let raw_s = String::from_utf8_lossy(&raw).into_owned();
         let pattern = strip_slashes(&raw_s);
         let span = self.span(&start[lead.min(start.len())..], after);
-        Ok((ws(after), Some(RegexOperand::Pattern { pattern, raw: Some(raw_s), span })))
+        Ok((
+            ws(after),
+            Some(RegexOperand::Pattern {
+                pattern,
+                raw: Some(raw_s),
+                span,
+            }),
+        ))
     }
 }
 
@@ -512,12 +635,20 @@ fn alt_is(i: In<'_>) -> R<'_, bool> {
 }
 
 fn alt_pred(i: In<'_>) -> R<'_, Pred> {
-    for (name, p) in [("present", Pred::Present), ("blank", Pred::Blank), ("true", Pred::True), ("false", Pred::False)] {
+    for (name, p) in [
+        ("present", Pred::Present),
+        ("blank", Pred::Blank),
+        ("true", Pred::True),
+        ("false", Pred::False),
+    ] {
         if let Ok((j, _)) = tag_no_case::<_, _, PErr>(name)(i) {
             return Ok((j, p));
         }
     }
-    Err(nom::Err::Error(PErr { rest_len: i.len(), message: "expected a predicate".into() }))
+    Err(nom::Err::Error(PErr {
+        rest_len: i.len(),
+        message: "expected a predicate".into(),
+    }))
 }
 
 fn alt_func(i: In<'_>) -> R<'_, Func> {

@@ -76,11 +76,15 @@ enum Atom {
     Assertion,
     /// Already carries a quantifier; `simple` is true for `*`, `+`, `?` (then a
     /// following `?` is lazy and `+` possessive, as in Ruby).
-    Quantified { simple: bool },
+    Quantified {
+        simple: bool,
+    },
     /// A quantifier plus its lazy/possessive modifier.
     Modified,
     /// A repeated zero-width assertion: `^+` is `^`, `^*` matches the empty string.
-    RepeatedAssertion { simple: bool },
+    RepeatedAssertion {
+        simple: bool,
+    },
 }
 
 fn hex(c: u32) -> String {
@@ -179,7 +183,11 @@ pub fn translate(p: &str) -> Result<String, String> {
                 'R' if !in_class => "(?:\\r\\n|[\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}])".into(),
                 'X' if !in_class => "(?s:.)".into(),
                 'x' => {
-                    let digits: String = chars[i..].iter().take(2).take_while(|c| c.is_ascii_hexdigit()).collect();
+                    let digits: String = chars[i..]
+                        .iter()
+                        .take(2)
+                        .take_while(|c| c.is_ascii_hexdigit())
+                        .collect();
                     if digits.is_empty() {
                         return Err("invalid hex escape".into());
                     }
@@ -188,12 +196,16 @@ pub fn translate(p: &str) -> Result<String, String> {
                 }
                 'u' => {
                     if chars.get(i) == Some(&'{') {
-                        let end = chars[i..].iter().position(|&c| c == '}').ok_or("invalid Unicode escape")?;
+                        let end = chars[i..]
+                            .iter()
+                            .position(|&c| c == '}')
+                            .ok_or("invalid Unicode escape")?;
                         let body: String = chars[i + 1..i + end].iter().collect();
                         i += end + 1;
                         let mut s = String::new();
                         for h in body.split_whitespace() {
-                            let v = u32::from_str_radix(h, 16).map_err(|_| "invalid Unicode escape")?;
+                            let v =
+                                u32::from_str_radix(h, 16).map_err(|_| "invalid Unicode escape")?;
                             s.push_str(&hex(v));
                         }
                         if s.is_empty() {
@@ -217,7 +229,9 @@ pub fn translate(p: &str) -> Result<String, String> {
                         }
                         i += 1;
                     }
-                    let Some(&x) = chars.get(i) else { return Err("invalid control-code syntax".into()) };
+                    let Some(&x) = chars.get(i) else {
+                        return Err("invalid control-code syntax".into());
+                    };
                     if !x.is_ascii() || x == '\\' {
                         return Err("invalid control-code syntax".into());
                     }
@@ -226,7 +240,10 @@ pub fn translate(p: &str) -> Result<String, String> {
                 }
                 'M' => return Err("meta escapes are not supported in UTF-8 patterns".into()),
                 'p' | 'P' if chars.get(i) == Some(&'{') => {
-                    let end = chars[i..].iter().position(|&c| c == '}').ok_or("invalid character property name")?;
+                    let end = chars[i..]
+                        .iter()
+                        .position(|&c| c == '}')
+                        .ok_or("invalid character property name")?;
                     let mut body: String = chars[i + 1..i + end].iter().collect();
                     i += end + 1;
                     let mut neg = n == 'P';
@@ -238,7 +255,10 @@ pub fn translate(p: &str) -> Result<String, String> {
                 }
                 'k' if matches!(chars.get(i), Some('<') | Some('\'')) => {
                     let close = if chars[i] == '<' { '>' } else { '\'' };
-                    let end = chars[i + 1..].iter().position(|&c| c == close).ok_or("invalid backref")?;
+                    let end = chars[i + 1..]
+                        .iter()
+                        .position(|&c| c == close)
+                        .ok_or("invalid backref")?;
                     let name: String = chars[i + 1..i + 1 + end].iter().collect();
                     i += end + 2;
                     format!("\\k<{name}>")
@@ -374,7 +394,10 @@ pub fn translate(p: &str) -> Result<String, String> {
                         continue;
                     }
                     if chars.get(i + 2) == Some(&'#') {
-                        let end = chars[i..].iter().position(|&c| c == ')').ok_or("end pattern in group")?;
+                        let end = chars[i..]
+                            .iter()
+                            .position(|&c| c == ')')
+                            .ok_or("end pattern in group")?;
                         i += end + 1;
                         continue;
                     }
@@ -391,7 +414,8 @@ pub fn translate(p: &str) -> Result<String, String> {
                     }
                     if chars.get(i + 2) == Some(&'(') {
                         // Onigmo's conditional: only `(?(N)`, `(?(<name>)`, `(?('name')`.
-                        let cond: String = chars[i + 3..].iter().take_while(|&&c| c != ')').collect();
+                        let cond: String =
+                            chars[i + 3..].iter().take_while(|&&c| c != ')').collect();
                         let valid = (!cond.is_empty() && cond.chars().all(|c| c.is_ascii_digit()))
                             || (cond.len() > 2
                                 && ((cond.starts_with('<') && cond.ends_with('>'))
@@ -401,7 +425,8 @@ pub fn translate(p: &str) -> Result<String, String> {
                         }
                     }
                     let look = matches!(chars.get(i + 2), Some('=') | Some('!'))
-                        || (chars.get(i + 2) == Some(&'<') && matches!(chars.get(i + 3), Some('=') | Some('!')));
+                        || (chars.get(i + 2) == Some(&'<')
+                            && matches!(chars.get(i + 3), Some('=') | Some('!')));
                     groups.push((at, look));
                     out.push_str("(?");
                     last = None;
@@ -430,10 +455,7 @@ pub fn translate(p: &str) -> Result<String, String> {
             }
             '*' | '+' | '?' | '{' => {
                 let quant = if c == '{' {
-                    match quantifier(&chars[i..]) {
-                        Some((text, len)) => Some((text, len)),
-                        None => None,
-                    }
+                    quantifier(&chars[i..])
                 } else {
                     Some((c.to_string(), 1))
                 };

@@ -7,11 +7,17 @@ use travis_local_condition::{
 };
 
 fn op(kind: OperandKind) -> Operand {
-    Operand { kind, span: Span::default() }
+    Operand {
+        kind,
+        span: Span::default(),
+    }
 }
 
 fn ex(kind: ExprKind) -> Expr {
-    Expr { kind, span: Span::default() }
+    Expr {
+        kind,
+        span: Span::default(),
+    }
 }
 
 fn var() -> impl Strategy<Value = Var> {
@@ -41,9 +47,15 @@ fn literal() -> impl Strategy<Value = String> {
 }
 
 fn operand() -> impl Strategy<Value = Operand> {
-    let leaf = prop_oneof![var().prop_map(|v| op(OperandKind::Var(v))), literal().prop_map(|s| op(OperandKind::Val(s)))];
+    let leaf = prop_oneof![
+        var().prop_map(|v| op(OperandKind::Var(v))),
+        literal().prop_map(|s| op(OperandKind::Val(s)))
+    ];
     leaf.prop_recursive(3, 12, 3, |inner| {
-        (prop::sample::select(vec![Func::Env, Func::Concat]), prop::collection::vec(inner, 0..3))
+        (
+            prop::sample::select(vec![Func::Env, Func::Concat]),
+            prop::collection::vec(inner, 0..3),
+        )
             .prop_map(|(f, args)| op(OperandKind::Call(f, args)))
     })
 }
@@ -60,7 +72,8 @@ fn pattern() -> impl Strategy<Value = String> {
             && !p.to_ascii_lowercase().starts_with("concat");
         let slash = !p.ends_with('\\')
             && !p.contains("/\n")
-            && p.char_indices().all(|(i, c)| c != '/' || p[..i].ends_with('\\'));
+            && p.char_indices()
+                .all(|(i, c)| c != '/' || p[..i].ends_with('\\'));
         (bare || slash) && no_continuation(p)
     })
 }
@@ -77,12 +90,32 @@ fn regex_operand() -> impl Strategy<Value = RegexOperand> {
 fn term() -> impl Strategy<Value = Expr> {
     let pred = prop::sample::select(vec![Pred::Present, Pred::Blank, Pred::True, Pred::False]);
     prop_oneof![
-        (operand(), operand(), any::<bool>()).prop_map(|(lhs, rhs, negated)| ex(ExprKind::Eq { lhs, rhs, negated })),
-        (operand(), prop::option::weighted(0.9, regex_operand()), any::<bool>())
-            .prop_map(|(lhs, regex, negated)| ex(ExprKind::Match { lhs, regex, negated })),
-        (operand(), prop::option::weighted(0.9, prop::collection::vec(operand(), 1..4)), any::<bool>())
+        (operand(), operand(), any::<bool>()).prop_map(|(lhs, rhs, negated)| ex(ExprKind::Eq {
+            lhs,
+            rhs,
+            negated
+        })),
+        (
+            operand(),
+            prop::option::weighted(0.9, regex_operand()),
+            any::<bool>()
+        )
+            .prop_map(|(lhs, regex, negated)| ex(ExprKind::Match {
+                lhs,
+                regex,
+                negated
+            })),
+        (
+            operand(),
+            prop::option::weighted(0.9, prop::collection::vec(operand(), 1..4)),
+            any::<bool>()
+        )
             .prop_map(|(lhs, list, negated)| ex(ExprKind::In { lhs, list, negated })),
-        (operand(), pred, any::<bool>()).prop_map(|(lhs, pred, negated)| ex(ExprKind::Is { lhs, pred, negated })),
+        (operand(), pred, any::<bool>()).prop_map(|(lhs, pred, negated)| ex(ExprKind::Is {
+            lhs,
+            pred,
+            negated
+        })),
         operand().prop_map(|o| ex(ExprKind::Bare(o))),
     ]
 }
@@ -90,18 +123,73 @@ fn term() -> impl Strategy<Value = Expr> {
 fn expr() -> impl Strategy<Value = Expr> {
     term().prop_recursive(5, 32, 2, |inner| {
         prop_oneof![
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| ex(ExprKind::Or(Box::new(a), Box::new(b)))),
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| ex(ExprKind::And(Box::new(a), Box::new(b)))),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| ex(ExprKind::Or(Box::new(a), Box::new(b)))),
+            (inner.clone(), inner.clone())
+                .prop_map(|(a, b)| ex(ExprKind::And(Box::new(a), Box::new(b)))),
             inner.prop_map(|a| ex(ExprKind::Not(Box::new(a)))),
         ]
     })
 }
 
 const TOKENS: &[&str] = &[
-    " ", " ", "  ", "\t", "\n", "\\\n", "(", ")", ",", "=", "==", "!=", "=~", "~=", "!~", "!", "&&", "||", "AND",
-    "and", "OR", "or", "NOT", "not", "IN", "NOT IN", "IS", "IS NOT", "present", "blank", "true", "false", "branch",
-    "tag", "type", "env", "concat", "env(", "concat(", "'a b'", "\"x\"", "'", "\"", "/", "/a b/", "^v[0-9]+$", "\\",
-    "master", "nothing", "ANDROID", "envy", "index", "$FOO", "1", "é", "a)", "\u{0}",
+    " ",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\\\n",
+    "(",
+    ")",
+    ",",
+    "=",
+    "==",
+    "!=",
+    "=~",
+    "~=",
+    "!~",
+    "!",
+    "&&",
+    "||",
+    "AND",
+    "and",
+    "OR",
+    "or",
+    "NOT",
+    "not",
+    "IN",
+    "NOT IN",
+    "IS",
+    "IS NOT",
+    "present",
+    "blank",
+    "true",
+    "false",
+    "branch",
+    "tag",
+    "type",
+    "env",
+    "concat",
+    "env(",
+    "concat(",
+    "'a b'",
+    "\"x\"",
+    "'",
+    "\"",
+    "/",
+    "/a b/",
+    "^v[0-9]+$",
+    "\\",
+    "master",
+    "nothing",
+    "ANDROID",
+    "envy",
+    "index",
+    "$FOO",
+    "1",
+    "é",
+    "a)",
+    "\u{0}",
 ];
 
 fn soup() -> impl Strategy<Value = String> {

@@ -15,7 +15,10 @@ fn vectors_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: {} is absent; spec vector tests skipped", dir.display());
+        eprintln!(
+            "NOTICE: {} is absent; spec vector tests skipped",
+            dir.display()
+        );
         None
     }
 }
@@ -26,7 +29,9 @@ fn lines(name: &str) -> Option<Vec<Value>> {
     Some(
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: bad JSON line {l}: {e}")))
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: bad JSON line {l}: {e}"))
+            })
             .collect(),
     )
 }
@@ -49,7 +54,9 @@ fn norm(v: &Value) -> Value {
 
 #[test]
 fn parse_vectors() {
-    let Some(cases) = lines("parse.jsonl") else { return };
+    let Some(cases) = lines("parse.jsonl") else {
+        return;
+    };
     let mut failures = Vec::new();
     let (mut ok, mut trees) = (0, 0);
     for case in &cases {
@@ -76,18 +83,31 @@ fn parse_vectors() {
                 }
                 ok += 1;
             }
-            (Ok(expr), false) => failures.push(format!("{cond:?}: parsed as {} but upstream rejects it", expr.to_sexp())),
+            (Ok(expr), false) => failures.push(format!(
+                "{cond:?}: parsed as {} but upstream rejects it",
+                expr.to_sexp()
+            )),
             (Err(e), true) => failures.push(format!("{cond:?}: {e} but upstream accepts it")),
         }
     }
-    eprintln!("parse.jsonl: {ok}/{} passed ({trees} trees compared)", cases.len());
-    assert!(failures.is_empty(), "{} parse vectors failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "parse.jsonl: {ok}/{} passed ({trees} trees compared)",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} parse vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(ok, cases.len());
 }
 
 #[test]
 fn eval_vectors() {
-    let Some(cases) = lines("eval.jsonl") else { return };
+    let Some(cases) = lines("eval.jsonl") else {
+        return;
+    };
     let mut failures = Vec::new();
     for case in &cases {
         let cond = case["cond"].as_str().expect("cond");
@@ -99,14 +119,29 @@ fn eval_vectors() {
             (Value::String(s), Err(ConditionError::Parse(_))) => s == "ParseError",
             (Value::String(s), Err(ConditionError::Eval(e))) => {
                 s == "ArgumentError"
-                    && case.get("message").and_then(Value::as_str).is_none_or(|m| m == e.message)
+                    && case
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .is_none_or(|m| m == e.message)
             }
             _ => false,
         };
         if !pass {
-            failures.push(format!("{cond:?} with {}: got {got:?}, expected {expected}", case["data"]));
+            failures.push(format!(
+                "{cond:?} with {}: got {got:?}, expected {expected}",
+                case["data"]
+            ));
         }
     }
-    eprintln!("eval.jsonl: {}/{} passed", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} eval vectors failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "eval.jsonl: {}/{} passed",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} eval vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
