@@ -96,6 +96,7 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
         .facts
         .resolve(repo)
         .map_err(|e| (2, format!("error: {e}")))?;
+    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
     let loaded =
         travis_local_matrix::load_build(repo, &args.facts.config, &facts).map_err(|e| match e {
             travis_local_matrix::LoadError::Io(m) => (2, format!("error: {m}")),
@@ -134,7 +135,6 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
             job.number
         ));
     }
-    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
     let local_env = crate::local::local_config_env(repo).map_err(|e| (3, format!("error: {e}")))?;
     let opts = CompileOptions {
         deploy: args.deploy,

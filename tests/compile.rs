@@ -1,0 +1,176 @@
+//! `travis-local compile` and `travis-local secrets`, run as the real binary on temporary
+//! git repositories.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+const CIPHER: &str = "ZmFrZSBjaXBoZXJ0ZXh0IGZvciB0ZXN0cw==";
+
+fn repo(travis_yml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "master"]);
+    std::fs::write(dir.path().join(".travis.yml"), travis_yml).unwrap();
+    git(dir.path(), &["add", ".travis.yml"]);
+    git(dir.path(), &["commit", "-q", "-m", "init"]);
+    dir
+}
+
+fn secure_id() -> String {
+    travis_local_script::secrets::secure_id(CIPHER)
+}
+
+fn with_secrets(dir: &Path) {
+    std::fs::create_dir_all(dir.join(".travis-local")).unwrap();
+    std::fs::write(
+        dir.join(".travis-local/secrets.yml"),
+        format!(
+            "env:\n  - {{name: API_KEY, value: \"k3y-v4lue\", branch: master}}\n  - {{name: LOG_LEVEL, value: debug, public: true}}\nsecure:\n  {}: \"DEPLOY_TOKEN=t0ken-v4lue\"\n",
+            secure_id()
+        ),
+    )
+    .unwrap();
+}
+
+fn bin() -> Command {
+    Command::cargo_bin("travis-local").unwrap()
+}
+
+const YML: &str = "language: minimal\nenv:\n  global:\n    - secure: ZmFrZSBjaXBoZXJ0ZXh0IGZvciB0ZXN0cw==\n  jobs:\n    - A=1\n    - A=2\nscript:\n  - echo \"a=$A\"\n";
+
+#[test]
+fn compile_prints_a_valid_script_without_secret_values() {
+    let dir = repo(YML);
+    with_secrets(dir.path());
+    let out = bin()
+        .args(["compile", "--repo", "o/r", "--branch", "master"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.starts_with("#!/bin/bash"));
+    assert!(stdout.contains("travis_run_script"));
+    assert!(stdout.contains("'export A=1'"));
+    assert!(stdout.contains("--display 'export API_KEY=[secure]'"));
+    assert!(stdout.contains("--display 'export DEPLOY_TOKEN=[secure]'"));
+    assert!(stdout.contains("'export LOG_LEVEL=debug'"));
+    for secret in ["k3y-v4lue", "t0ken-v4lue"] {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+    let syntax = std::process::Command::new("bash").arg("-n").arg("-c").arg(stdout.as_ref()).status().unwrap();
+    assert!(syntax.success());
+    // Deterministic.
+    let again = bin()
+        .args(["compile", "--repo", "o/r", "--branch", "master"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.stdout, out.stdout);
+}
+
+#[test]
+fn compile_selects_a_job_and_the_script_runs() {
+    let dir = repo(YML);
+    let build = dir.path().join("build");
+    std::fs::create_dir_all(&build).unwrap();
+    let out = bin()
+        .args(["compile", "2", "--repo", "o/r", "--branch", "dev", "--no-color", "--build-dir"])
+        .arg(&build)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(script.contains("'export A=2'"));
+    // The secure entry has no local value: a notice, not a failure.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no local value; not exported"));
+    let path = dir.path().join("build.sh");
+    std::fs::write(&path, &script).unwrap();
+    let run = std::process::Command::new("bash").arg(&path).output().unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{log}");
+    assert!(log.contains("\na=2\n"));
+    assert!(log.contains("Done. Your build exited with 0."));
+}
+
+#[test]
+fn tracked_secrets_file_is_refused() {
+    let dir = repo(YML);
+    with_secrets(dir.path());
+    git(dir.path(), &["add", "-f", ".travis-local/secrets.yml"]);
+    let out = bin().args(["compile", "--repo", "o/r"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tracked by git") && err.contains("git rm --cached"), "{err}");
+    assert!(!err.contains("k3y-v4lue"));
+    let out = bin()
+        .args(["compile", "--repo", "o/r", "--allow-tracked-secrets"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = bin().args(["secrets"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn secrets_lists_without_values() {
+    let dir = repo(YML);
+    with_secrets(dir.path());
+    let out = bin()
+        .args(["secrets", "--secret", "EXTRA=fl4g-value"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&secure_id()));
+    assert!(text.contains("env.global[0]"));
+    assert!(text.contains("DEPLOY_TOKEN"));
+    assert!(text.contains("local value: yes"));
+    assert!(text.contains("API_KEY") && text.contains("branch: master"));
+    assert!(text.contains("EXTRA"));
+    for secret in ["k3y-v4lue", "t0ken-v4lue", "fl4g-value"] {
+        assert!(!text.contains(secret));
+    }
+    let out = bin().args(["secrets", "--format", "json"]).current_dir(dir.path()).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["secure"][0]["location"], "env.global[0]");
+    assert_eq!(v["secure"][0]["has_local_value"], true);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("k3y-v4lue"));
+}
+
+#[test]
+fn bad_flags_and_files_fail_clearly() {
+    let dir = repo(YML);
+    let out = bin().args(["compile", "--secret", "no-equals"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--secret"));
+    let out = bin()
+        .args(["compile", "--secrets-file", "missing.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::create_dir_all(dir.path().join(".travis-local")).unwrap();
+    std::fs::write(dir.path().join(".travis-local/secrets.yml"), "env: [{name: X}]\n").unwrap();
+    let out = bin().args(["compile", "--repo", "o/r"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("env[0]"));
+}
