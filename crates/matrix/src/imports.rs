@@ -497,11 +497,7 @@ fn normalize(p: &Path) -> String {
     for c in p.components() {
         match c {
             std::path::Component::Normal(s) => out.push(s.to_string_lossy().into_owned()),
-            std::path::Component::ParentDir => {
-                if out.pop().is_none() {
-                    out.push("..".into());
-                }
-            }
+            std::path::Component::ParentDir if out.pop().is_none() => out.push("..".into()),
             _ => {}
         }
     }
