@@ -124,8 +124,12 @@ fn run(
         .resolve(&repo)
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
     let loaded = load_config(&repo, &args.facts, &facts)?;
-    for d in &loaded.diagnostics {
-        eprintln!("{d}");
+    // Findings at info level (defaults, aliases) are for `lint`; `run` shows the rest.
+    // (Each entry is a rendering of several findings separated by blank lines.)
+    for d in loaded.diagnostics.iter().flat_map(|d| d.split("\n\n")) {
+        if !d.trim().is_empty() && !d.trim_start().starts_with("info[") {
+            eprintln!("{}\n", d.trim_end());
+        }
     }
     if loaded.has_errors {
         return Err(Fail(
@@ -355,47 +359,17 @@ fn run(
     Ok(code)
 }
 
-/// The build's config, through `travis_local_matrix::load_build` (imports merged).
-/// Stand-in until that lands: while it answers "not implemented yet", the config crate's
-/// loader is used directly (no imports).
+/// The build's config, `.travis.yml` merged with its imports.
 fn load_config(
     repo: &Path,
     args: &FactArgs,
     facts: &travis_local_matrix::BuildFacts,
 ) -> Result<travis_local_matrix::LoadedBuild, Fail> {
-    match travis_local_matrix::load_build(repo, &args.config, facts) {
-        Ok(l) => Ok(l),
-        Err(travis_local_matrix::LoadError::Invalid(m)) if m == "not implemented yet" => {
-            let path = args.config_path(repo);
-            let l = travis_local_config::load_path(&path).map_err(|e| {
-                Fail(
-                    exit::CONFIG,
-                    format!("error: cannot read {}: {e}", path.display()),
-                )
-            })?;
-            let has_errors = l.has_errors() || l.config.is_none();
-            let mut shown = l.clone();
-            shown
-                .diagnostics
-                .retain(|d| !matches!(d.level, travis_local_config::Level::Info));
-            let rendered = shown.render_human(false);
-            Ok(travis_local_matrix::LoadedBuild {
-                config: l.config.clone().unwrap_or(serde_json::Value::Null),
-                notes: Vec::new(),
-                unresolved_imports: Vec::new(),
-                diagnostics: if rendered.trim().is_empty() {
-                    vec![]
-                } else {
-                    vec![rendered.trim_end().to_string()]
-                },
-                has_errors,
-            })
+    travis_local_matrix::load_build(repo, &args.config, facts).map_err(|e| match e {
+        travis_local_matrix::LoadError::Io(m) | travis_local_matrix::LoadError::Invalid(m) => {
+            Fail(exit::CONFIG, format!("error: {m}"))
         }
-        Err(travis_local_matrix::LoadError::Io(m))
-        | Err(travis_local_matrix::LoadError::Invalid(m)) => {
-            Err(Fail(exit::CONFIG, format!("error: {m}")))
-        }
-    }
+    })
 }
 
 /// The secrets files inside the repository, relative to it (never copied into a job).
