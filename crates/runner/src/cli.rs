@@ -198,7 +198,10 @@ fn run(
         let build_dir = home.join("build").join(&facts.repo);
         let opts = CompileOptions {
             deploy: args.deploy,
-            build_dir: host.then(|| build_dir.display().to_string()),
+            // The host path for both executors: the Docker executor mounts the job's
+            // directory at the same absolute path (and also at /home/travis), so
+            // `docker-compose` bind mounts made inside the job resolve on the host.
+            build_dir: Some(build_dir.display().to_string()),
             home_dir: host.then(|| home.display().to_string()),
             color: true,
             local_env: local_env.clone(),
