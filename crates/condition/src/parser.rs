@@ -17,6 +17,7 @@
 use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
 use nom::combinator::opt;
 use nom::IResult;
+use std::borrow::Cow;
 
 use crate::ast::{
     is_ruby_space, Expr, ExprKind, Func, Operand, OperandKind, Pred, RegexOperand, Span, Var,
@@ -32,14 +33,15 @@ type In<'a> = &'a [u8];
 #[derive(Debug, Clone)]
 pub struct PErr {
     rest_len: usize,
-    message: String,
+    message: Cow<'static, str>,
 }
 
 impl<'a> nom::error::ParseError<In<'a>> for PErr {
-    fn from_error_kind(input: In<'a>, kind: nom::error::ErrorKind) -> Self {
+    fn from_error_kind(input: In<'a>, _: nom::error::ErrorKind) -> Self {
+        // Built on every failed alternative: keep it allocation-free.
         PErr {
             rest_len: input.len(),
-            message: format!("unexpected input ({kind:?})"),
+            message: Cow::Borrowed("unexpected input"),
         }
     }
     fn append(_: In<'a>, _: nom::error::ErrorKind, other: Self) -> Self {
@@ -49,7 +51,7 @@ impl<'a> nom::error::ParseError<In<'a>> for PErr {
 
 type R<'a, T> = IResult<In<'a>, T, PErr>;
 
-fn fail<T>(at: In<'_>, message: impl Into<String>) -> Result<T, nom::Err<PErr>> {
+fn fail<T>(at: In<'_>, message: impl Into<Cow<'static, str>>) -> Result<T, nom::Err<PErr>> {
     Err(nom::Err::Failure(PErr {
         rest_len: at.len(),
         message: message.into(),
@@ -165,7 +167,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
             );
             Err(ParseError {
                 offset,
-                message: e.message,
+                message: e.message.into_owned(),
             })
         }
         Err(nom::Err::Incomplete(_)) => Err(ParseError {
