@@ -66,7 +66,7 @@ pub fn main(args: &LintArgs) -> i32 {
                 io_error = true;
                 continue;
             }
-            crate::load_str("<stdin>", &String::from_utf8_lossy(&buf))
+            crate::lint_str("<stdin>", &String::from_utf8_lossy(&buf))
         } else {
             let path = std::path::Path::new(p);
             if path.is_dir() {
@@ -74,8 +74,8 @@ pub fn main(args: &LintArgs) -> i32 {
                 io_error = true;
                 continue;
             }
-            match crate::load_path(path) {
-                Ok(l) => l,
+            match std::fs::read(path) {
+                Ok(bytes) => crate::lint_str(p, &String::from_utf8_lossy(&bytes)),
                 Err(e) => {
                     eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
                     io_error = true;

@@ -22,6 +22,8 @@ pub struct Decoder<'a> {
     seen: HashSet<(Level, String, String, String)>,
     /// provider name while inside a deploy entry (travis-yml adds it to messages)
     provider: Option<String>,
+    /// Whether to fill `spans` (the JSON-pointer table); `lint` does not need it.
+    pub record: bool,
 }
 
 fn esc(k: &str) -> String {
@@ -231,6 +233,29 @@ impl<'a> Decoder<'a> {
             anchored,
             seen: HashSet::new(),
             provider: None,
+            record: true,
+        }
+    }
+
+    fn cp(&self, ptr: &str, key: &str) -> String {
+        if self.record {
+            format!("{ptr}/{}", esc(key))
+        } else {
+            String::new()
+        }
+    }
+
+    fn ci(&self, ptr: &str, i: usize) -> String {
+        if self.record {
+            format!("{ptr}/{i}")
+        } else {
+            String::new()
+        }
+    }
+
+    fn span(&mut self, ptr: String, span: Span) {
+        if self.record {
+            self.spans.insert(ptr, span);
         }
     }
 
@@ -274,7 +299,9 @@ impl<'a> Decoder<'a> {
     }
 
     fn walk(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
-        self.spans.entry(ptr.to_string()).or_insert(n.span);
+        if self.record && !self.spans.contains_key(ptr) {
+            self.spans.insert(ptr.to_string(), n.span);
+        }
         match &s.kind {
             Kind::Any(alts) => {
                 let alt = self.select(s, alts, n);
@@ -337,8 +364,8 @@ impl<'a> Decoder<'a> {
         // non-map values: cache shorthand, prefix, pick
         let secure_prefix =
             is_secure_map(n) && s.prop("secure").is_none() && matches!(&s.prefix, Some((_, false)));
-        let entries: Vec<(Key, Node)> = match &n.value {
-            Value::Map(m) if !secure_prefix => m.clone(),
+        let entries: &[(Key, Node)] = match &n.value {
+            Value::Map(m) if !secure_prefix => m,
             _ => {
                 if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
                     let b = match &n.value {
@@ -414,38 +441,28 @@ impl<'a> Decoder<'a> {
                 props,
                 pattern,
                 strict,
-            } => (props.clone(), pattern.clone(), *strict || !props.is_empty()),
+            } => (props, pattern, *strict || !props.is_empty()),
             _ => {
                 // free-form object: keep everything
                 let mut out = Map::new();
-                for (k, v) in &entries {
-                    let p = format!("{ptr}/{}", esc(&k.name));
-                    self.spans.insert(p, v.span);
+                for (k, v) in entries {
+                    let p = self.cp(ptr, &k.name);
+                    self.span(p, v.span);
                     out.insert(k.name.clone(), v.to_json());
                 }
                 return J::Object(out);
             }
         };
-        let prop = |name: &str| {
-            props
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, s)| s.clone())
-        };
-        let alias_of = |name: &str| {
-            props
-                .iter()
-                .find(|(_, s)| s.aliases.iter().any(|a| a == name))
-                .map(|(k, _)| k.clone())
-        };
+        let prop = |name: &str| s.prop(name).cloned();
+        let alias_of = |name: &str| s.alias_of(name).cloned();
 
         // 1. key fixes
-        let mut fixed: Vec<(String, Key, Node, bool)> = Vec::new(); // (name, key, node, moved)
-        let mut moved: Vec<(String, Key, Node)> = Vec::new();
-        for (k, v) in &entries {
+        let mut fixed: Vec<(String, &Key, &Node, bool)> = Vec::new(); // (name, key, node, moved)
+        let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
+        for (k, v) in entries {
             let name = k.name.clone();
             if props.is_empty() || prop(&name).is_some() || is_custom(&name) {
-                fixed.push((name, k.clone(), v.clone(), false));
+                fixed.push((name, k, v, false));
                 continue;
             }
             if matches!(
@@ -536,9 +553,9 @@ impl<'a> Decoder<'a> {
                     }
                     // a renamed key takes the place of an existing target key (Ruby Hash
                     // assignment keeps position), otherwise it is appended at the end
-                    moved.push((target, k.clone(), v.clone()));
+                    moved.push((target, k, v));
                 }
-                None => fixed.push((name, k.clone(), v.clone(), false)),
+                None => fixed.push((name, k, v, false)),
             }
         }
         for (target, k, v) in moved {
@@ -558,6 +575,7 @@ impl<'a> Decoder<'a> {
         fixed.extend(known);
 
         // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
+        let holder: (Key, Node);
         if let Some((pk, only_str)) = &s.prefix {
             if !only_str && !fixed.iter().any(|e| &e.0 == pk) {
                 let unknown: Vec<usize> = fixed
@@ -591,7 +609,8 @@ impl<'a> Decoder<'a> {
                         .filter(|(i, _)| !unknown.contains(i))
                         .map(|(_, e)| e)
                         .collect();
-                    fixed = vec![(pk.clone(), key.clone(), node, false)];
+                    holder = (key, node);
+                    fixed = vec![(pk.clone(), &holder.0, &holder.1, false)];
                     fixed.extend(keep);
                 }
             }
@@ -602,7 +621,7 @@ impl<'a> Decoder<'a> {
         for r in &s.required {
             order.push(r.clone());
         }
-        for (k, ps) in &props {
+        for (k, ps) in props {
             if !ps.defaults.is_empty()
                 && ps.defaults.iter().any(|d| d.get("value").is_some())
                 && !order.contains(k)
@@ -632,8 +651,7 @@ impl<'a> Decoder<'a> {
 
         for (name, key, node, _) in &fixed {
             let cpath = child_path(path, name);
-            let cptr = format!("{ptr}/{}", esc(name));
-            self.spans.insert(cptr.clone(), node.span);
+            let cptr = self.cp(ptr, name);
             if let Some(ps) = prop(name) {
                 if let Some(info) = &ps.deprecated {
                     self.msg(
@@ -714,8 +732,8 @@ impl<'a> Decoder<'a> {
             }
         }
         // 4. defaults
-        for (k, ps) in &props {
-            if out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
+        for (k, ps) in props {
+            if ps.defaults.is_empty() || out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
                 continue;
             }
             if let Some(d) = self.default_for(ps, &out) {
@@ -859,8 +877,8 @@ impl<'a> Decoder<'a> {
 
     fn seq(&mut self, s: &Arc<Schema>, item: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         let is_env = s.changes.iter().any(|c| c == "env_vars");
-        let items: Vec<Node> = match &n.value {
-            Value::Seq(items) => items.clone(),
+        let items: &[Node] = match &n.value {
+            Value::Seq(items) => items,
             _ if n.is_null() => {
                 return if is_env {
                     json!([{}])
@@ -868,30 +886,31 @@ impl<'a> Decoder<'a> {
                     J::Array(vec![])
                 };
             }
-            _ => vec![n.clone()],
+            _ => std::slice::from_ref(n),
         };
         // flatten nested sequences
-        let mut flat = Vec::new();
+        let mut flat: Vec<&Node> = Vec::with_capacity(items.len());
         for it in items {
-            match it.value {
-                Value::Seq(inner) => flat.extend(inner),
+            match &it.value {
+                Value::Seq(inner) => flat.extend(inner.iter()),
                 _ => flat.push(it),
             }
         }
         let mut out = Vec::new();
-        for it in flat.iter() {
-            let cptr = format!("{ptr}/{}", out.len());
+        for &it in flat.iter() {
+            let cptr = self.ci(ptr, out.len());
             if is_env {
                 if let Some(v) = self.env_item(it, path, &cptr) {
                     for m in v {
-                        let p = format!("{ptr}/{}", out.len());
-                        self.spans.entry(p).or_insert(it.span);
+                        let p = self.ci(ptr, out.len());
+                        if self.record {
+                            self.spans.entry(p).or_insert(it.span);
+                        }
                         out.push(m);
                     }
                 }
                 continue;
             }
-            self.spans.insert(cptr.clone(), it.span);
             let v = self.walk(item, it, path, &cptr);
             if v.is_null() && !it.is_null() {
                 continue;
@@ -925,7 +944,7 @@ impl<'a> Decoder<'a> {
                         Ok(pairs) => {
                             let mut m = Map::new();
                             for (k, v) in pairs {
-                                self.spans.insert(format!("{ptr}/{}", esc(&k)), it.span);
+                                self.span(self.cp(ptr, &k), it.span);
                                 m.insert(k, J::String(v));
                             }
                             Some(vec![J::Object(m)])
@@ -948,8 +967,8 @@ impl<'a> Decoder<'a> {
             Value::Map(m) => {
                 let mut out = Map::new();
                 for (k, v) in m {
-                    let cptr = format!("{ptr}/{}", esc(&k.name));
-                    self.spans.insert(cptr, v.span);
+                    let cptr = self.cp(ptr, &k.name);
+                    self.span(cptr, v.span);
                     let val = if k.name == "secure" && m.len() == 1 {
                         if v.is_null() {
                             let p = format!("{path}.secure");
@@ -1001,13 +1020,12 @@ impl<'a> Decoder<'a> {
                         format!("unexpected sequence, using the first value ({})", short(&v)),
                         Some("this key takes a single value".into()),
                     );
-                    first.clone()
+                    first
                 }
                 None => return J::Null,
             },
-            _ => n.clone(),
+            _ => n,
         };
-        let n = &n;
         if n.is_null() {
             return J::Null;
         }
@@ -1389,6 +1407,7 @@ fn generic_provider() -> Schema {
                 }
             }
         }
+        s.reindex();
         s.required = vec!["provider".into()];
         s
     })

@@ -65,6 +65,16 @@ impl Loaded {
 
 /// Load and normalise `.travis.yml` text. Never panics; problems become diagnostics.
 pub fn load_str(file_name: &str, text: &str) -> Loaded {
+    load_with(file_name, text, true)
+}
+
+/// Like [`load_str`] but without the JSON-pointer span table (`span_of` returns None).
+/// This is what `lint` uses: findings carry their own spans.
+pub fn lint_str(file_name: &str, text: &str) -> Loaded {
+    load_with(file_name, text, false)
+}
+
+fn load_with(file_name: &str, text: &str, record: bool) -> Loaded {
     let mut loaded = Loaded {
         file_name: file_name.to_string(),
         text: text.to_string(),
@@ -72,7 +82,7 @@ pub fn load_str(file_name: &str, text: &str) -> Loaded {
         diagnostics: Vec::new(),
         spans: HashMap::new(),
     };
-    let result = std::panic::catch_unwind(|| load_inner(file_name, text));
+    let result = std::panic::catch_unwind(|| load_inner(file_name, text, record));
     match result {
         Ok((config, diags, spans)) => {
             loaded.config = config;
@@ -99,7 +109,7 @@ type Inner = (
     HashMap<String, (usize, usize)>,
 );
 
-fn load_inner(file_name: &str, text: &str) -> Inner {
+fn load_inner(file_name: &str, text: &str, record: bool) -> Inner {
     let doc = match yaml::load(text) {
         Ok(d) => d,
         Err(e) => {
@@ -122,6 +132,7 @@ fn load_inner(file_name: &str, text: &str) -> Inner {
     };
     let anchored = doc.anchored_keys.iter().cloned().collect();
     let mut dec = decode::Decoder::new(file_name, text, anchored);
+    dec.record = record;
     // duplicate keys: reported on the holding map, with travis-yml's raw key path
     let root = doc.root.clone().unwrap_or_else(|| yaml::Node {
         value: yaml::Value::Map(vec![]),

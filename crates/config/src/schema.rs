@@ -60,6 +60,10 @@ pub struct Schema {
     pub downcase: bool,
     pub ref_name: Option<String>,
     pub bool_enum: Option<Vec<bool>>,
+    /// prop name → position in `props` (maps only)
+    pub index: HashMap<String, usize>,
+    /// key alias → prop name (maps only)
+    pub alias_index: HashMap<String, String>,
 }
 
 impl Schema {
@@ -80,11 +84,32 @@ impl Schema {
             downcase: false,
             ref_name: None,
             bool_enum: None,
+            index: HashMap::new(),
+            alias_index: HashMap::new(),
         }
+    }
+
+    /// Rebuild the key indexes after `props` changed.
+    pub fn reindex(&mut self) {
+        self.index.clear();
+        self.alias_index.clear();
+        if let Kind::Map { props, .. } = &self.kind {
+            for (i, (k, p)) in props.iter().enumerate() {
+                self.index.insert(k.clone(), i);
+                for a in &p.aliases {
+                    self.alias_index.entry(a.clone()).or_insert_with(|| k.clone());
+                }
+            }
+        }
+    }
+
+    /// The prop's own alias target, if `name` is an alias of one of this map's keys.
+    pub fn alias_of(&self, name: &str) -> Option<&String> {
+        self.alias_index.get(name)
     }
     pub fn prop(&self, key: &str) -> Option<&Arc<Schema>> {
         match &self.kind {
-            Kind::Map { props, .. } => props.iter().find(|(k, _)| k == key).map(|(_, s)| s),
+            Kind::Map { props, .. } => self.index.get(key).and_then(|i| props.get(*i)).map(|(_, s)| s),
             _ => None,
         }
     }
@@ -176,6 +201,7 @@ impl<'a> Compiler<'a> {
                 pattern: None,
                 strict: true,
             });
+            s.reindex();
             if let Some(first) = parts.first() {
                 s.aliases = first.aliases.clone();
                 s.prefix = first.prefix.clone();
@@ -253,6 +279,7 @@ impl<'a> Compiler<'a> {
                 _ => Kind::Object,
             };
             let mut s = Schema::new(kind);
+            s.reindex();
             if ty == "boolean" {
                 s.bool_enum = v
                     .get("enum")
