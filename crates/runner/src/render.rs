@@ -120,6 +120,9 @@ fn interpret_marker(marker: &str, events: &mut Vec<LogEvent>) {
 
 /// Removes ANSI escape sequences (colours, clear-line) from a line.
 pub fn strip_ansi(s: &str) -> String {
+    if !s.contains('\x1b') {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -162,9 +165,14 @@ impl Output {
             Ok(w) => w,
             Err(p) => p.into_inner(),
         };
+        // One write per batch: stdout is line-buffered, so per-line writes would cost a
+        // system call per line.
+        let mut buf = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
         for l in lines {
-            let _ = writeln!(w, "{l}");
+            buf.push_str(l);
+            buf.push('\n');
         }
+        let _ = w.write_all(buf.as_bytes());
         let _ = w.flush();
     }
     /// Writes text without a newline (a transient status on a terminal).
@@ -191,6 +199,14 @@ pub struct Style {
     pub color: bool,
     /// Prefix every line with `[job] ` (parallel runs).
     pub prefix: bool,
+}
+
+/// `{"event":"output","job":..,"line":..}` without building a `Value` per line.
+#[derive(serde::Serialize)]
+struct OutputEvent<'a> {
+    event: &'static str,
+    job: &'a str,
+    line: &'a str,
 }
 
 /// Renders one job's events.
@@ -230,9 +246,16 @@ impl Printer {
         for ev in events {
             if self.style.json {
                 let v = match ev {
-                    LogEvent::Line(text) => serde_json::json!({
-                        "event": "output", "job": self.job, "line": strip_ansi(&text)
-                    }),
+                    LogEvent::Line(text) => {
+                        let line = strip_ansi(&text);
+                        let ev = OutputEvent {
+                            event: "output",
+                            job: &self.job,
+                            line: &line,
+                        };
+                        lines.push(serde_json::to_string(&ev).unwrap_or_default());
+                        continue;
+                    }
                     LogEvent::FoldStart(name) => serde_json::json!({
                         "event": "fold_start", "job": self.job, "name": name
                     }),
