@@ -981,6 +981,13 @@ fn selection_and_stage_flag() {
     rp.run(&["1.2"]).seq(&["n=2"]).absent(&["n=1"]).exit(0);
     rp.run(&["1"]).seq(&["n=1"]).absent(&["n=2"]).exit(0);
     assert_eq!(rp.run(&["9.9"]).code, 4);
+    let rp = repo(
+        "language: minimal\njobs:\n  include:\n    - {stage: one, script: echo in-one}\n    - {stage: two, script: echo in-two}\n",
+    );
+    rp.run(&["--stage", "two"])
+        .seq(&["in-two"])
+        .absent(&["in-one"])
+        .exit(0);
 }
 
 #[test]

@@ -673,6 +673,151 @@ pub fn summary_lines(outcomes: &[JobOutcome], build: JobResult, color: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::{ExecError, Executor, JobEnd, JobRun, OutputSink};
+
+    /// Records which jobs ran; each job "exits" with the code given by its number.
+    struct Fake {
+        codes: Vec<(&'static str, i32)>,
+        ran: Mutex<Vec<String>>,
+    }
+
+    impl Executor for Fake {
+        fn name(&self) -> &str {
+            "fake"
+        }
+        fn prepare(&self, _: &[JobRun], _: &dyn OutputSink) -> Result<(), ExecError> {
+            Ok(())
+        }
+        fn run(
+            &self,
+            job: &JobRun,
+            sink: &dyn OutputSink,
+            cancel: &CancelToken,
+        ) -> Result<JobEnd, ExecError> {
+            self.ran.lock().unwrap().push(job.number.clone());
+            sink.output(b"travis_fold:start:x\r\x1b[0Kinside\n");
+            let code = self
+                .codes
+                .iter()
+                .find(|(n, _)| *n == job.number)
+                .map_or(0, |(_, c)| *c);
+            if code < 0 {
+                // "runs" until cancelled
+                while !cancel.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                return Ok(JobEnd::Cancelled(
+                    cancel.reason().unwrap_or(CancelReason::Canceled),
+                ));
+            }
+            Ok(JobEnd::Exited(code))
+        }
+    }
+
+    fn job(
+        src: &std::path::Path,
+        root: &std::path::Path,
+        number: &str,
+        stage: &str,
+        allow: bool,
+    ) -> PreparedJob {
+        let home = root.join(number).join("home/travis");
+        std::fs::create_dir_all(&home).unwrap();
+        PreparedJob {
+            run: JobRun {
+                number: number.into(),
+                run_id: "t".into(),
+                script: String::new(),
+                env: vec![],
+                build_dir: home.join("build/o/r"),
+                home_dir: home,
+                repo_slug: "o/r".into(),
+                config: serde_json::json!({}),
+            },
+            stage: stage.into(),
+            name: None,
+            allow_failure: allow,
+            mask: vec![],
+            notices: vec![],
+            job_env: vec![],
+            source_dir: src.to_path_buf(),
+            exclude: vec![],
+        }
+    }
+
+    fn orchestrate(
+        fake: &Fake,
+        parallel: usize,
+        fast_finish: bool,
+        jobs: &[PreparedJob],
+        stages: &[&str],
+    ) -> Vec<JobOutcome> {
+        let o = Orchestrator {
+            executor: fake,
+            hooks: &[],
+            settings: RunSettings {
+                parallel,
+                style: Style {
+                    json: false,
+                    collapse: false,
+                    color: false,
+                    prefix: false,
+                },
+                silence_timeout: Duration::from_secs(60),
+                job_timeout: Duration::from_secs(60),
+                fast_finish,
+            },
+            out: Output::new(Box::new(std::io::sink())),
+            interrupts: Arc::new(Interrupts::default()),
+            environment_problem: AtomicBool::new(false),
+        };
+        let stages: Vec<String> = stages.iter().map(|s| s.to_string()).collect();
+        o.run_build(&stages, jobs)
+    }
+
+    #[test]
+    fn failed_stage_cancels_later_stages_but_finishes_its_own() {
+        let src = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let jobs = vec![
+            job(src.path(), root.path(), "1.1", "test", false),
+            job(src.path(), root.path(), "1.2", "test", false),
+            job(src.path(), root.path(), "1.3", "deploy", false),
+        ];
+        let fake = Fake {
+            codes: vec![("1.1", 1)],
+            ran: Mutex::default(),
+        };
+        let out = orchestrate(&fake, 1, false, &jobs, &["test", "deploy"]);
+        assert_eq!(*fake.ran.lock().unwrap(), vec!["1.1", "1.2"]);
+        let results: Vec<JobResult> = out.iter().map(|o| o.result).collect();
+        assert_eq!(
+            results,
+            vec![JobResult::Failed, JobResult::Passed, JobResult::Canceled]
+        );
+        assert_eq!(
+            build_result(&["test".into(), "deploy".into()], &out),
+            JobResult::Failed
+        );
+    }
+
+    #[test]
+    fn fast_finish_cancels_running_allowed_failures() {
+        let src = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let jobs = vec![
+            job(src.path(), root.path(), "1.1", "", true),
+            job(src.path(), root.path(), "1.2", "", false),
+        ];
+        let fake = Fake {
+            codes: vec![("1.1", -1)],
+            ran: Mutex::default(),
+        };
+        let out = orchestrate(&fake, 2, true, &jobs, &[""]);
+        assert_eq!(out[0].result, JobResult::Canceled);
+        assert_eq!(out[1].result, JobResult::Passed);
+        assert_eq!(build_result(&["".into()], &out), JobResult::Passed);
+    }
 
     #[test]
     fn exit_codes_map_like_the_worker() {
