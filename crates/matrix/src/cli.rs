@@ -146,7 +146,7 @@ fn describe_facts(f: &BuildFacts) -> String {
     let commit = f
         .commit
         .as_deref()
-        .map(|c| format!(", commit {}", &c[..c.len().min(10)]))
+        .map(|c| format!(", commit {}", c.chars().take(10).collect::<String>()))
         .unwrap_or_default();
     format!(
         "Build {} of {}: {what}{commit}{}",
