@@ -178,6 +178,20 @@ fn pull_request_facts_and_job_if() {
     assert_eq!(facts["pull_request"], 12);
     assert_eq!(facts["fork"], true);
     assert_eq!(facts["pr_head_branch"], "topic");
+    let v2 = json(
+        dir.path(),
+        &[
+            "--event",
+            "pull_request",
+            "--pr",
+            "12",
+            "--branch",
+            "master",
+            "--pr-head-repo",
+            "someone/widget",
+        ],
+    );
+    assert_eq!(v2["jobs"], v["jobs"]);
     let names: Vec<&str> = v["jobs"]
         .as_array()
         .unwrap()

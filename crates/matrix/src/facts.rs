@@ -12,6 +12,7 @@ use std::process::Command;
 pub enum Event {
     #[default]
     Push,
+    #[value(name = "pull_request", alias = "pull-request", alias = "pr")]
     PullRequest,
     Api,
     Cron,
