@@ -44,7 +44,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for f in &files {
-                n += travis_local_config::yaml::load(f).map(|d| d.duplicates.len()).unwrap_or(0);
+                n += travis_local_config::yaml::load(f)
+                    .map(|d| d.duplicates.len())
+                    .unwrap_or(0);
             }
             n
         })
@@ -53,7 +55,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for f in &files {
-                n += travis_local_config::lint_str(".travis.yml", f).diagnostics.len();
+                n += travis_local_config::lint_str(".travis.yml", f)
+                    .diagnostics
+                    .len();
             }
             n
         })
@@ -62,7 +66,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for f in &files {
-                n += travis_local_config::load_str(".travis.yml", f).diagnostics.len();
+                n += travis_local_config::load_str(".travis.yml", f)
+                    .diagnostics
+                    .len();
             }
             n
         })

@@ -6,14 +6,10 @@ use crate::yaml::{Node, Style, Value};
 /// File byte offset of cooked-string byte `offset` of scalar `node`.
 pub fn map_offset(text: &str, node: &Node, offset: usize) -> usize {
     let (start, end) = node.span;
-    let Value::Scalar {
-        text: cooked,
-        style,
-        ..
-    } = &node.value
-    else {
+    let Value::Scalar { style, .. } = &node.value else {
         return start;
     };
+    let cooked = node.scalar_text().unwrap_or("");
     let raw = match text.get(start..end.min(text.len())) {
         Some(r) => r,
         None => return start.min(text.len()),

@@ -460,11 +460,11 @@ impl<'a> Decoder<'a> {
         let mut fixed: Vec<(String, &Key, &Node, bool)> = Vec::new(); // (name, key, node, moved)
         let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
         for (k, v) in entries {
-            let name = k.name.clone();
-            if props.is_empty() || prop(&name).is_some() || is_custom(&name) {
-                fixed.push((name, k, v, false));
+            if props.is_empty() || s.index.contains_key(&k.name) || is_custom(&k.name) {
+                fixed.push((k.name.clone(), k, v, false));
                 continue;
             }
+            let name = k.name.clone();
             if matches!(
                 name.as_str(),
                 ".configured" | ".result" | "fetching_failed" | "parsing_failed"

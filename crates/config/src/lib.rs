@@ -134,7 +134,7 @@ fn load_inner(file_name: &str, text: &str, record: bool) -> Inner {
     let mut dec = decode::Decoder::new(file_name, text, anchored);
     dec.record = record;
     // duplicate keys: reported on the holding map, with travis-yml's raw key path
-    let root = doc.root.clone().unwrap_or_else(|| yaml::Node {
+    let root = doc.root.unwrap_or_else(|| yaml::Node {
         value: yaml::Value::Map(vec![]),
         span: (0, 0),
     });

@@ -7,6 +7,7 @@
 //! Rust type per config section we interpret the upstream schema, so the key vocabulary,
 //! aliases and deprecations match Travis without retyping hundreds of names.
 
+use rustc_hash::FxHashMap;
 use serde_json::Value as J;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -61,9 +62,9 @@ pub struct Schema {
     pub ref_name: Option<String>,
     pub bool_enum: Option<Vec<bool>>,
     /// prop name → position in `props` (maps only)
-    pub index: HashMap<String, usize>,
+    pub index: FxHashMap<String, usize>,
     /// key alias → prop name (maps only)
-    pub alias_index: HashMap<String, String>,
+    pub alias_index: FxHashMap<String, String>,
 }
 
 impl Schema {
@@ -84,8 +85,8 @@ impl Schema {
             downcase: false,
             ref_name: None,
             bool_enum: None,
-            index: HashMap::new(),
-            alias_index: HashMap::new(),
+            index: FxHashMap::default(),
+            alias_index: FxHashMap::default(),
         }
     }
 
@@ -97,7 +98,9 @@ impl Schema {
             for (i, (k, p)) in props.iter().enumerate() {
                 self.index.insert(k.clone(), i);
                 for a in &p.aliases {
-                    self.alias_index.entry(a.clone()).or_insert_with(|| k.clone());
+                    self.alias_index
+                        .entry(a.clone())
+                        .or_insert_with(|| k.clone());
                 }
             }
         }
@@ -109,7 +112,11 @@ impl Schema {
     }
     pub fn prop(&self, key: &str) -> Option<&Arc<Schema>> {
         match &self.kind {
-            Kind::Map { props, .. } => self.index.get(key).and_then(|i| props.get(*i)).map(|(_, s)| s),
+            Kind::Map { props, .. } => self
+                .index
+                .get(key)
+                .and_then(|i| props.get(*i))
+                .map(|(_, s)| s),
             _ => None,
         }
     }

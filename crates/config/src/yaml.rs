@@ -57,7 +57,9 @@ pub struct Key {
 pub enum Value {
     Scalar {
         value: Scalar,
-        /// The cooked text as written (after unquoting / block folding).
+        /// The cooked text as written (after unquoting / block folding) when `value` is
+        /// not a string (`yes`-like words, numbers, null); empty for strings, whose text is
+        /// `value` itself. Use [`Node::scalar_text`].
         text: String,
         style: Style,
         tag: Option<String>,
@@ -84,6 +86,18 @@ impl Node {
             span,
         }
     }
+    /// The cooked text of a scalar as written (`3.10`, `on`, `~`), None for collections.
+    pub fn scalar_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar {
+                value: Scalar::Str(s),
+                ..
+            } => Some(s),
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(
             self.value,
@@ -238,40 +252,51 @@ enum Frame {
 
 /// Resolve a plain scalar the way travis-yml's Psych scanner does.
 pub fn resolve_plain(s: &str) -> Scalar {
+    classify(s).unwrap_or_else(|| Scalar::Str(s.to_string()))
+}
+
+/// `None` when `s` stays the plain string it is.
+fn classify(s: &str) -> Option<Scalar> {
     if s.is_empty() || s == "~" || s.eq_ignore_ascii_case("null") {
-        return Scalar::Null;
+        return Some(Scalar::Null);
+    }
+    // fast path: most scalars are words or commands
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit()
+        || matches!(first, b'-' | b'+' | b'.' | b':' | b't' | b'T' | b'f' | b'F'))
+    {
+        return None;
     }
     if is_float(s) {
-        return Scalar::Str(s.to_string());
+        return None;
     }
     // travis-yml keeps anything containing yes/no/on/off as a string (unanchored regex)
     if s.contains("yes") || s.contains("no") || s.contains("on") || s.contains("off") {
-        return Scalar::Str(s.to_string());
+        return None;
     }
     if s.len() <= 5 {
         if s.eq_ignore_ascii_case("true") {
-            return Scalar::Bool(true);
+            return Some(Scalar::Bool(true));
         }
         if s.eq_ignore_ascii_case("false") {
-            return Scalar::Bool(false);
+            return Some(Scalar::Bool(false));
         }
     }
     if let Some(i) = parse_int(s) {
-        return Scalar::Int(i);
+        return Some(Scalar::Int(i));
     }
     if let Some(rest) = s.strip_prefix(':') {
         if !rest.is_empty() && !rest.starts_with(':') && !rest.contains(' ') {
-            return Scalar::Str(rest.to_string());
+            return Some(Scalar::Str(rest.to_string()));
         }
     }
-    Scalar::Str(s.to_string())
+    None
 }
 
 fn is_float(s: &str) -> bool {
     // [-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?  |  [-+]?\.inf  |  \.nan
-    let lower = s.to_ascii_lowercase();
-    let t = lower.trim_start_matches(['-', '+']);
-    if t == ".inf" || lower == ".nan" {
+    let t = s.trim_start_matches(['-', '+']);
+    if t.eq_ignore_ascii_case(".inf") || s.eq_ignore_ascii_case(".nan") {
         return true;
     }
     let b = s.as_bytes();
@@ -316,7 +341,7 @@ fn parse_int(s: &str) -> Option<i64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    if body.is_empty() {
+    if body.is_empty() || !body.as_bytes()[0].is_ascii_digit() {
         return None;
     }
     let clean: String = body.chars().filter(|c| *c != '_' && *c != ',').collect();
@@ -459,14 +484,17 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
                 {
                     text_s.pop();
                 }
-                let resolved = match style {
-                    Style::Plain => match tag_s.as_deref() {
-                        Some(t) if t.ends_with(":str") || t == "!str" => {
-                            Scalar::Str(text_s.clone())
-                        }
-                        _ => resolve_plain(&text_s),
-                    },
-                    _ => Scalar::Str(text_s.clone()),
+                let plain_str =
+                    matches!(tag_s.as_deref(), Some(t) if t.ends_with(":str") || t == "!str");
+                let classified = if style == Style::Plain && !plain_str {
+                    classify(&text_s)
+                } else {
+                    None
+                };
+                // strings keep their text only once, in `value`
+                let (resolved, text_s) = match classified {
+                    Some(v) => (v, text_s),
+                    None => (Scalar::Str(text_s), String::new()),
                 };
                 finished = Some((
                     Node {
@@ -585,7 +613,7 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
                         let name = match &node.value {
                             Value::Scalar { text, value, .. } => {
                                 let t = match value {
-                                    Scalar::Null if text.is_empty() => String::new(),
+                                    Scalar::Str(s) => s.clone(),
                                     _ => text.clone(),
                                 };
                                 match t.strip_prefix(':') {
