@@ -18,8 +18,9 @@ pub use compile::{compile, split_env_string, CompileOptions};
 pub use mask::Masker;
 pub use secrets::{Secret, SecretArgs, Secrets, SecretsError};
 
-/// The result of compiling a job.
-#[derive(Debug, Clone, Default)]
+/// The result of compiling a job. Its `Debug` output redacts every value of `env`,
+/// `mask` and `job_env`.
+#[derive(Clone, Default)]
 pub struct Compiled {
     /// The complete bash script. Contains no secret value.
     pub script: String,
@@ -35,4 +36,43 @@ pub struct Compiled {
     /// .travis.yml, language versions), with secret values resolved and public values
     /// verbatim (unexpanded). For hooks (`JobHook::before_job`); treat as secret.
     pub job_env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |v: &[(String, String)]| {
+            v.iter()
+                .map(|(n, _)| format!("{n}=[secure]"))
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("Compiled")
+            .field("script", &format_args!("<{} bytes>", self.script.len()))
+            .field("env", &names(&self.env))
+            .field("mask", &format_args!("<{} values>", self.mask.len()))
+            .field("notices", &self.notices)
+            .field("job_env", &names(&self.job_env))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_values() {
+        let c = Compiled {
+            script: "x".into(),
+            env: vec![("__TL_SECRET_0".into(), "hunter22".into())],
+            mask: vec!["hunter22".into()],
+            notices: vec![],
+            job_env: vec![("TOKEN".into(), "hunter22".into())],
+        };
+        assert!(!format!("{c:?}").contains("hunter22"));
+        let a = SecretArgs {
+            secret: vec!["TOKEN=hunter22".into()],
+            ..Default::default()
+        };
+        assert!(!format!("{a:?}").contains("hunter22"));
+    }
 }

@@ -89,7 +89,8 @@ impl fmt::Display for SecretsError {
 impl std::error::Error for SecretsError {}
 
 /// Flags for where secrets come from; flatten into `compile`, `secrets` and `run`.
-#[derive(clap::Args, Debug, Clone, Default)]
+/// `Debug` shows only the names of `--secret` flags.
+#[derive(clap::Args, Clone, Default)]
 pub struct SecretArgs {
     /// Secrets file (repository-settings variables and plaintexts of `secure:` entries)
     /// [default: .travis-local/secrets.yml in the repository]
@@ -101,6 +102,21 @@ pub struct SecretArgs {
     /// Read the secrets file even though git tracks it
     #[arg(long = "allow-tracked-secrets")]
     pub allow_tracked_secrets: bool,
+}
+
+impl fmt::Debug for SecretArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self
+            .secret
+            .iter()
+            .map(|s| format!("{}=[secure]", s.split('=').next().unwrap_or("")))
+            .collect();
+        f.debug_struct("SecretArgs")
+            .field("secrets_file", &self.secrets_file)
+            .field("secret", &names)
+            .field("allow_tracked_secrets", &self.allow_tracked_secrets)
+            .finish()
+    }
 }
 
 impl SecretArgs {
