@@ -222,6 +222,7 @@ fn run(
             },
             stage: job.stage.clone(),
             name: job.name.clone(),
+            description: describe(&job.config, &loaded.config),
             allow_failure: job.allow_failure,
             mask: compiled.mask,
             notices: compiled.notices,
@@ -373,6 +374,76 @@ fn load_config(
             Fail(exit::CONFIG, format!("error: {m}"))
         }
     })
+}
+
+/// Keys whose value tells matrix jobs apart (besides env), as Travis's job list shows.
+const AXES: &[&str] = &[
+    "os",
+    "arch",
+    "dist",
+    "compiler",
+    "rvm",
+    "python",
+    "node_js",
+    "jdk",
+    "go",
+    "php",
+    "rust",
+    "perl",
+    "scala",
+    "ghc",
+    "julia",
+    "dart",
+    "elixir",
+    "otp_release",
+    "r",
+    "crystal",
+];
+
+/// `python: 3.8 · A=1`: the job's axis values and its own env (global env left out;
+/// secure entries shown as `[secure]`).
+fn describe(job: &serde_json::Value, root: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let mut parts = Vec::new();
+    let root_axes: Vec<&str> = AXES
+        .iter()
+        .copied()
+        .filter(|k| root.get(*k).is_some_and(Value::is_array) && *k != "os" && *k != "dist")
+        .collect();
+    for k in root_axes {
+        match job.get(k) {
+            Some(Value::String(v)) => parts.push(format!("{k}: {v}")),
+            Some(Value::Number(v)) => parts.push(format!("{k}: {v}")),
+            _ => {}
+        }
+    }
+    let global: Vec<&Value> = root
+        .pointer("/env/global")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    if let Some(env) = job.get("env").and_then(Value::as_array) {
+        for e in env.iter().filter(|e| !global.contains(e)) {
+            match e {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        if k == "secure" {
+                            parts.push("[secure]".into());
+                        } else {
+                            let v = v
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string());
+                            parts.push(format!("{k}={v}"));
+                        }
+                    }
+                }
+                Value::String(s) => parts.push(s.clone()),
+                _ => {}
+            }
+        }
+    }
+    parts.join(" ")
 }
 
 /// The secrets files inside the repository, relative to it (never copied into a job).

@@ -86,6 +86,8 @@ pub struct PreparedJob {
     pub run: JobRun,
     pub stage: String,
     pub name: Option<String>,
+    /// What distinguishes the job (language version, env), for its heading.
+    pub description: String,
     pub allow_failure: bool,
     /// Values to mask in this job's output.
     pub mask: Vec<String>,
@@ -412,9 +414,14 @@ impl Orchestrator<'_> {
             if let Some(n) = &job.name {
                 title.push_str(&format!(" · {n}"));
             }
+            if !job.description.is_empty() {
+                title.push_str(&format!(" · {}", job.description));
+            }
             if job.allow_failure {
                 title.push_str(" · allowed to fail");
             }
+            let title = String::from_utf8_lossy(&Masker::new(&job.mask).mask_all(title.as_bytes()))
+                .into_owned();
             let line = if style.color {
                 format!("\x1b[1m━━ {title} ━━\x1b[0m")
             } else {
@@ -483,7 +490,11 @@ impl Orchestrator<'_> {
                             std::thread::sleep(Duration::from_millis(50));
                         }
                     });
-                    let end = self.executor.run(&run, &sink, token);
+                    let end = match token.reason() {
+                        // Ctrl-C while the tree was being copied: do not start it.
+                        Some(reason) => Ok(JobEnd::Cancelled(reason)),
+                        None => self.executor.run(&run, &sink, token),
+                    };
                     done.store(true, Ordering::SeqCst);
                     end
                 })
@@ -736,6 +747,7 @@ mod tests {
             },
             stage: stage.into(),
             name: None,
+            description: String::new(),
             allow_failure: allow,
             mask: vec![],
             notices: vec![],
