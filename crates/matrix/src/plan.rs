@@ -577,7 +577,7 @@ fn included(root: &Obj) -> Vec<Cand> {
         let Value::Object(m) = e else { continue };
         let mut m = m.clone();
         match m.get("stage") {
-            Some(v) if truthy(v) => stage = Some(v.clone()),
+            Some(v) if truthy_ruby(v) => stage = Some(v.clone()),
             _ => {
                 if let Some(s) = &stage {
                     m.insert("stage".into(), s.clone());
@@ -905,8 +905,8 @@ fn allow_failures(
                 .enumerate()
                 .filter_map(|(i, v)| v.as_object().map(|m| (i, m)))
                 .collect(),
-            Some(Value::Object(m)) => vec![(0, m)],
-            _ => vec![],
+            // A single map is not a list of rules upstream (`Array(hash)` gives pairs).
+            Some(_) | None => vec![],
         },
         _ => vec![],
     };
