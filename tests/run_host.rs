@@ -1097,3 +1097,45 @@ fn sigint_stops_jobs_prints_summary_and_exits_130() {
         "{out}"
     );
 }
+
+#[test]
+fn on_a_terminal_successful_folds_collapse_and_failed_ones_expand() {
+    // util-linux `script` gives the binary a pseudo-terminal.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: `script` (util-linux) not found; terminal rendering not tested");
+        return;
+    }
+    let rp = repo("language: minimal\ninstall: [echo inst-out]\nbefore_script: [echo bs-out, \"false\"]\nscript: [echo never]\n");
+    let cmd = format!("{BIN} run --executor host");
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(rp.path())
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("\u{25b8} install ("), "{text}");
+    assert!(
+        !text.contains("inst-out"),
+        "a successful fold should be collapsed\n{text}"
+    );
+    assert!(text.contains("\u{25be} before_script.2"), "{text}");
+    assert!(
+        text.contains("$ false"),
+        "the failed fold should be expanded\n{text}"
+    );
+    assert!(!text.contains("travis_fold:"), "{text}");
+    let verbose = Command::new("script")
+        .args(["-qec", &format!("{cmd} --verbose"), "/dev/null"])
+        .current_dir(rp.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&verbose.stdout);
+    assert!(
+        text.contains("inst-out"),
+        "--verbose expands every fold\n{text}"
+    );
+}
