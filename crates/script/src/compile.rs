@@ -187,6 +187,13 @@ pub fn compile(
         cx.compiled.script = cx.out;
         return cx.compiled;
     }
+    if let Some(Value::Object(addons)) = job.config.get("addons") {
+        for name in addons.keys().filter(|k| k.as_str() != "deploy") {
+            cx.compiled.notices.push(format!(
+                "addons.{name} is not applied by travis-local; install what it provides in before_install if the job needs it"
+            ));
+        }
+    }
     header(&mut cx);
     let exports = collect_exports(&mut cx, secrets);
     checkout(&mut cx);

@@ -384,25 +384,44 @@ impl Secrets {
                 out.push(v.to_string());
             }
         };
+        // Values are evaluated by bash when exported, so also mask what bash makes of
+        // simple quoting and backslash escapes.
+        let mut add_all = |v: &str| {
+            add(v);
+            let unq = unquote(v);
+            add(&unq);
+            add(&unescape(&unq));
+        };
         for s in &self.settings {
             if !s.public {
-                add(s.value.expose());
-                let unq = unquote(s.value.expose());
-                add(&unq);
+                add_all(s.value.expose());
             }
         }
         for s in &self.secure {
             let plain = s.plain.expose();
             match split_assignment(plain) {
-                Some((_, value)) => {
-                    add(value);
-                    add(&unquote(value));
-                }
-                None => add(plain),
+                Some((_, value)) => add_all(value),
+                None => add_all(plain),
             }
         }
         out
     }
+}
+
+/// Resolve backslash escapes the way bash does outside quotes (`p\$ss` → `p$ss`).
+pub fn unescape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Remove one level of matching surrounding quotes (`"x y"` → `x y`).
@@ -520,6 +539,13 @@ secure:
         assert!(m.contains(&"AKIA123".to_string()));
         assert!(m.contains(&"tok123".to_string()));
         assert!(!m.contains(&"debug".to_string()));
+        let mut s = Secrets::default();
+        parse_secrets_file("s.yml", "env: [{name: P, value: 'p\\$ss\\ word'}]", &mut s).unwrap();
+        assert!(
+            s.mask_values().contains(&"p$ss word".to_string()),
+            "{:?}",
+            s.mask_values().len()
+        );
     }
 
     #[test]

@@ -967,3 +967,54 @@ fn leak_test_secrets_printed_many_ways() {
     }
     assert!(o.raw.matches("[secure]").count() >= 8, "{}", o.raw);
 }
+
+#[test]
+fn escaped_secret_is_evaluated_like_travis_and_masked() {
+    let secrets = Secrets {
+        settings: vec![hidden("PW", "p\\$ss\\ word", None)],
+        ..Default::default()
+    };
+    let c = minimal(json!({"script": ["echo \"pw=$PW\"", "echo ${#PW}"]}));
+    let o = run_with(
+        &job(c),
+        &master(),
+        &secrets,
+        CompileOptions::default(),
+        &|_| {},
+    );
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(o.has("pw=[secure]\n"), "{}", o.log);
+    assert!(o.has("\n9\n"), "{}", o.log);
+    assert!(!o.raw.contains("p$ss word"));
+    // A value bash cannot parse gives Travis's message and is not exported.
+    let secrets = Secrets {
+        settings: vec![hidden("BAD", "a\"b", None)],
+        ..Default::default()
+    };
+    let c = minimal(json!({"script": ["echo \"bad=${BAD:-unset}\""]}));
+    let o = run_with(
+        &job(c),
+        &master(),
+        &secrets,
+        CompileOptions::default(),
+        &|_| {},
+    );
+    assert!(
+        o.has("We were unable to parse one of your secure environment variables."),
+        "{}",
+        o.log
+    );
+    assert!(o.has("bad=unset"));
+}
+
+#[test]
+fn addons_are_reported() {
+    let c = minimal(json!({"addons": {"apt": {"packages": ["jq"]}}, "script": ["true"]}));
+    let compiled = compile(
+        &job(c),
+        &master(),
+        &Secrets::default(),
+        &CompileOptions::default(),
+    );
+    assert!(compiled.notices.iter().any(|n| n.contains("addons.apt")));
+}
