@@ -467,9 +467,6 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
             origin: Origin::Default,
         });
     }
-    for job in &mut jobs {
-        job.cfg = merge_shallow(&shared, &job.cfg);
-    }
 
     // with_global: included jobs inherit the first value of each root axis (not env).
     let global: Obj = axes
@@ -484,8 +481,11 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
             Some(((*k).to_string(), first))
         })
         .collect();
+    // global.merge(shared.merge(job)) in one pass: keys in global's order, then shared's,
+    // then the job's own; the job's values win over shared ones, which win over global.
     for job in &mut jobs {
-        job.cfg = merge_shallow(&global, &job.cfg);
+        let own = std::mem::take(&mut job.cfg);
+        job.cfg = layer(&global, &shared, own);
     }
 
     // with_env
@@ -1084,10 +1084,23 @@ fn compact(v: &Value) -> Value {
     }
 }
 
-fn merge_shallow(base: &Obj, over: &Obj) -> Obj {
-    let mut out = base.clone();
-    for (k, v) in over {
-        out.insert(k.clone(), v.clone());
+fn layer(global: &Obj, shared: &Obj, mut own: Obj) -> Obj {
+    let mut out = Obj::with_capacity(global.len() + shared.len() + own.len());
+    for (k, v) in global {
+        let v = own
+            .shift_remove(k)
+            .or_else(|| shared.get(k).cloned())
+            .unwrap_or_else(|| v.clone());
+        out.insert(k.clone(), v);
+    }
+    for (k, v) in shared {
+        if !out.contains_key(k) {
+            let v = own.shift_remove(k).unwrap_or_else(|| v.clone());
+            out.insert(k.clone(), v);
+        }
+    }
+    for (k, v) in own {
+        out.insert(k, v);
     }
     out
 }
