@@ -1103,8 +1103,22 @@ fn deploy(cx: &mut Ctx, indent: usize, notices: &mut Vec<String>) {
                 Phase::Absent => {}
             }
             let allow_failure = matches!(p.get("allow_failure"), Some(Value::Bool(true)));
-            if provider == "script" {
-                let script = strings_of(p.get("script")).join("\n");
+            let script = strings_of(p.get("script")).join("\n");
+            if provider == "script" && script.trim().is_empty() {
+                cx.line(
+                    i1,
+                    &format!(
+                        "echo -e \"${{ANSI_RED}}\"{}\"${{ANSI_RESET}}\"",
+                        sq(&format!(
+                            "deploy[{index}]: the script provider needs a `script:` command"
+                        ))
+                    ),
+                );
+                cx.line(i1, "echo \"failed to deploy\"");
+                if !allow_failure {
+                    cx.line(i1, "travis_terminate 2");
+                }
+            } else if provider == "script" {
                 cx.line(i1, &format!("travis_fold start dpl.{}", index + 1));
                 cx.line(i1, "travis_time_start");
                 cx.line(i1, &format!("echo {}", sq(&format!("$ {script}"))));

@@ -1018,3 +1018,29 @@ fn addons_are_reported() {
     );
     assert!(compiled.notices.iter().any(|n| n.contains("addons.apt")));
 }
+
+#[test]
+fn example_fixture_files_stay_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/script");
+    let text = std::fs::read_to_string(root.join("secrets.example.yml")).unwrap();
+    let mut secrets = Secrets::default();
+    travis_local_script::secrets::parse_secrets_file("secrets.example.yml", &text, &mut secrets)
+        .unwrap();
+    let yml = std::fs::read_to_string(root.join("example.travis.yml")).unwrap();
+    let config = travis_local_config::yaml_to_json(&yml).unwrap();
+    let entries = travis_local_script::secrets::find_secure_entries(&config, &secrets);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].location, "env.global[0]");
+    assert_eq!(entries[0].name.as_deref(), Some("DEPLOY_TOKEN"));
+    assert!(entries[0].has_local_value);
+}
+
+#[test]
+fn script_provider_without_script_fails_to_deploy() {
+    let o = run(deploy_job(
+        json!({"script": ["true"], "deploy": [{"provider": "script"}]}),
+    ));
+    assert_eq!(o.code, 2, "{}", o.log);
+    assert!(o.has("the script provider needs a `script:` command"));
+    assert!(o.has("failed to deploy"));
+}
