@@ -73,7 +73,12 @@ fn compile_prints_a_valid_script_without_secret_values() {
     for secret in ["k3y-v4lue", "t0ken-v4lue"] {
         assert!(!stdout.contains(secret) && !stderr.contains(secret));
     }
-    let syntax = std::process::Command::new("bash").arg("-n").arg("-c").arg(stdout.as_ref()).status().unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg("-c")
+        .arg(stdout.as_ref())
+        .status()
+        .unwrap();
     assert!(syntax.success());
     // Deterministic.
     let again = bin()
@@ -90,19 +95,36 @@ fn compile_selects_a_job_and_the_script_runs() {
     let build = dir.path().join("build");
     std::fs::create_dir_all(&build).unwrap();
     let out = bin()
-        .args(["compile", "2", "--repo", "o/r", "--branch", "dev", "--no-color", "--build-dir"])
+        .args([
+            "compile",
+            "2",
+            "--repo",
+            "o/r",
+            "--branch",
+            "dev",
+            "--no-color",
+            "--build-dir",
+        ])
         .arg(&build)
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let script = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(script.contains("'export A=2'"));
     // The secure entry has no local value: a notice, not a failure.
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no local value; not exported"));
     let path = dir.path().join("build.sh");
     std::fs::write(&path, &script).unwrap();
-    let run = std::process::Command::new("bash").arg(&path).output().unwrap();
+    let run = std::process::Command::new("bash")
+        .arg(&path)
+        .output()
+        .unwrap();
     let log = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{log}");
     assert!(log.contains("\na=2\n"));
@@ -114,10 +136,17 @@ fn tracked_secrets_file_is_refused() {
     let dir = repo(YML);
     with_secrets(dir.path());
     git(dir.path(), &["add", "-f", ".travis-local/secrets.yml"]);
-    let out = bin().args(["compile", "--repo", "o/r"]).current_dir(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["compile", "--repo", "o/r"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("tracked by git") && err.contains("git rm --cached"), "{err}");
+    assert!(
+        err.contains("tracked by git") && err.contains("git rm --cached"),
+        "{err}"
+    );
     assert!(!err.contains("k3y-v4lue"));
     let out = bin()
         .args(["compile", "--repo", "o/r", "--allow-tracked-secrets"])
@@ -125,7 +154,11 @@ fn tracked_secrets_file_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let out = bin().args(["secrets"]).current_dir(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["secrets"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
 
@@ -139,7 +172,12 @@ fn secrets_lists_without_values() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains(&secure_id()));
     assert!(text.contains("env.global[0]"));
     assert!(text.contains("DEPLOY_TOKEN"));
@@ -149,7 +187,11 @@ fn secrets_lists_without_values() {
     for secret in ["k3y-v4lue", "t0ken-v4lue", "fl4g-value"] {
         assert!(!text.contains(secret));
     }
-    let out = bin().args(["secrets", "--format", "json"]).current_dir(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["secrets", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["secure"][0]["location"], "env.global[0]");
     assert_eq!(v["secure"][0]["has_local_value"], true);
@@ -159,7 +201,11 @@ fn secrets_lists_without_values() {
 #[test]
 fn bad_flags_and_files_fail_clearly() {
     let dir = repo(YML);
-    let out = bin().args(["compile", "--secret", "no-equals"]).current_dir(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["compile", "--secret", "no-equals"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--secret"));
     let out = bin()
@@ -169,8 +215,16 @@ fn bad_flags_and_files_fail_clearly() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     std::fs::create_dir_all(dir.path().join(".travis-local")).unwrap();
-    std::fs::write(dir.path().join(".travis-local/secrets.yml"), "env: [{name: X}]\n").unwrap();
-    let out = bin().args(["compile", "--repo", "o/r"]).current_dir(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join(".travis-local/secrets.yml"),
+        "env: [{name: X}]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compile", "--repo", "o/r"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("env[0]"));
 }
