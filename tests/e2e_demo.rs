@@ -1,0 +1,408 @@
+//! End-to-end test of the showcase project (issue 7) through the real binary: the
+//! tutorial's workflow run offline with the Docker executor.
+//!
+//! Services (scripts/e2e-services.sh, loopback only): moto's ECR API and Debian's
+//! docker-registry on 127.0.0.1:5000 (basic auth, user AWS, password = moto's token).
+//! In a temp clone of this repository, with a secrets file in a temp dir:
+//! 1. `--branch development`: tests pass, nothing pushed, no AWS secret exported;
+//! 3. `--branch staging` with a failing API test: job fails, after_failure, nothing pushed;
+//! 2. `--branch staging`: tests pass, `docker-ci-demo-api:staging` lands in the registry,
+//!    no secret value in any output;
+//! 4. after each run, nothing labelled by the run or its compose project is left.
+//!
+//! (Run in the order 1, 3, 2 so "nothing pushed" is checked against an empty registry.)
+//! Skips with a notice when no Docker engine is reachable, except with CI=true.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
+
+const KEY_ID: &str = "AKIAE2EDEMOKEY000001";
+const SECRET_KEY: &str = "e2e-demo/secret-access-key-0001";
+const ACCOUNT_ID: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run the docker CLI")
+}
+
+fn engine_available() -> bool {
+    Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+struct Services {
+    registry: String,
+    user: String,
+    password: String,
+    moto_url: String,
+}
+
+fn start_services() -> Services {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/e2e-services.sh"))
+        .args(["start", "--fresh-registry"])
+        .output()
+        .expect("run scripts/e2e-services.sh");
+    assert!(
+        out.status.success(),
+        "scripts/e2e-services.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string))
+            .unwrap_or_else(|| panic!("e2e-services.sh printed no {k}: {text}"))
+    };
+    Services {
+        registry: get("REGISTRY"),
+        user: get("REGISTRY_USER"),
+        password: get("REGISTRY_PASSWORD"),
+        moto_url: get("MOTO_URL"),
+    }
+}
+
+/// GET on the registry's HTTP API with basic auth (the registry is plain HTTP).
+fn registry_get(s: &Services, path: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "-m", "10", "-u"])
+        .arg(format!("{}:{}", s.user, s.password))
+        .arg(format!("http://{}{path}", s.registry))
+        .output()
+        .expect("run curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn catalog(s: &Services) -> serde_json::Value {
+    let body = registry_get(s, "/v2/_catalog");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("catalog {body:?}: {e}"))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name();
+            if name == "__pycache__" || name == ".pytest_cache" {
+                continue;
+            }
+            copy_tree(&entry.path(), &to.join(name));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// A clone of this repository with the demo files of the working tree on top (so
+/// uncommitted changes to the demo are what is tested).
+fn clone_repo(dir: &Path) -> PathBuf {
+    let repo = dir.join("docker-ci-demo");
+    let st = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(root())
+        .arg(&repo)
+        .status()
+        .expect("git clone");
+    assert!(st.success(), "git clone of the repository failed");
+    for p in [
+        "api",
+        "nginx",
+        "docker-compose.yml",
+        "test.sh",
+        "docker-push.sh",
+        ".travis.yml",
+        ".travis-local/config.yml",
+    ] {
+        let from = root().join(p);
+        let to = repo.join(p);
+        if to.is_dir() {
+            std::fs::remove_dir_all(&to).unwrap();
+        }
+        copy_tree(&from, &to);
+    }
+    repo
+}
+
+fn write_secrets(dir: &Path, s: &Services) -> PathBuf {
+    let path = dir.join("secrets.yml");
+    let text = format!(
+        "env:\n\
+         \x20 - {{name: AWS_ACCESS_KEY_ID, value: \"{KEY_ID}\", branch: staging}}\n\
+         \x20 - {{name: AWS_SECRET_ACCESS_KEY, value: \"{SECRET_KEY}\", branch: staging}}\n\
+         \x20 - {{name: AWS_ACCOUNT_ID, value: \"{ACCOUNT_ID}\", branch: staging}}\n\
+         \x20 - {{name: AWS_REGISTRY, value: \"{}\", branch: staging}}\n\
+         \x20 - {{name: AWS_ENDPOINT_URL, value: \"{}\", public: true}}\n",
+        s.registry, s.moto_url
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct RunResult {
+    code: i32,
+    text: String,
+}
+
+fn run(repo: &Path, branch: &str, secrets: &Path) -> RunResult {
+    let out = Command::new(BIN)
+        .current_dir(repo)
+        .args(["run", "--executor", "docker", "--branch", branch])
+        .args(["--repo", "demo/docker-ci-demo", "--job-timeout", "20m"])
+        .arg("--secrets-file")
+        .arg(secrets)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run travis-local");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    RunResult {
+        code: out.status.code().unwrap_or(-1),
+        text,
+    }
+}
+
+/// The compose project of the run, from compose's "Creating <project>_api_1" line.
+fn compose_project(text: &str) -> Option<String> {
+    let start = text.find("travis-local-")?;
+    let rest = &text[start..];
+    let end = rest.find("_api_1").or_else(|| rest.find("_nginx_1"))?;
+    Some(rest[..end].to_string())
+}
+
+fn ids(args: &[&str]) -> Vec<String> {
+    let out = docker(args);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Point 4: nothing labelled by the run or by its compose project is left; then
+/// remove the images compose built for it (not part of the check, just tidy).
+fn assert_nothing_left(r: &RunResult, what: &str) {
+    let project = compose_project(&r.text)
+        .unwrap_or_else(|| panic!("{what}: no compose project in the output:\n{}", r.text));
+    let run_id = project
+        .trim_start_matches("travis-local-")
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let by_project = format!("label=com.docker.compose.project={project}");
+    let by_run = format!("label=travis-local.run={run_id}");
+    for (kind, list) in [
+        (
+            "containers of the project",
+            ids(&["ps", "-aq", "--filter", &by_project]),
+        ),
+        (
+            "containers of the run",
+            ids(&["ps", "-aq", "--filter", &by_run]),
+        ),
+        (
+            "networks of the project",
+            ids(&["network", "ls", "-q", "--filter", &by_project]),
+        ),
+        (
+            "networks of the run",
+            ids(&["network", "ls", "-q", "--filter", &by_run]),
+        ),
+        (
+            "volumes of the project",
+            ids(&["volume", "ls", "-q", "--filter", &by_project]),
+        ),
+        (
+            "volumes of the run",
+            ids(&["volume", "ls", "-q", "--filter", &by_run]),
+        ),
+    ] {
+        assert!(list.is_empty(), "{what}: {kind} left behind: {list:?}");
+    }
+    for service in ["api", "nginx"] {
+        let _ = docker(&["rmi", &format!("{project}_{service}")]);
+    }
+}
+
+fn assert_no_secret(r: &RunResult, s: &Services, what: &str) {
+    for secret in [
+        KEY_ID,
+        SECRET_KEY,
+        ACCOUNT_ID,
+        s.password.as_str(),
+        s.registry.as_str(),
+    ] {
+        assert!(
+            !r.text.contains(secret),
+            "{what}: secret value {secret:?} appears in the output:\n{}",
+            r.text
+        );
+    }
+}
+
+fn ensure_images() {
+    let have = docker(&["image", "inspect", "travis-local/bookworm:ci"]);
+    if have.status.success() {
+        return;
+    }
+    let st = Command::new("bash")
+        .arg(root().join("scripts/images.sh"))
+        .status()
+        .expect("run scripts/images.sh");
+    assert!(st.success(), "scripts/images.sh failed");
+}
+
+#[test]
+fn tutorial_workflow_offline() {
+    if !engine_available() {
+        assert!(!ci(), "CI=true but no Docker engine is reachable");
+        eprintln!("NOTICE: no Docker engine reachable; skipping the demo end-to-end test");
+        return;
+    }
+    ensure_images();
+    let services = start_services();
+    assert_eq!(catalog(&services)["repositories"], serde_json::json!([]));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = clone_repo(tmp.path());
+    let secrets = write_secrets(tmp.path(), &services);
+
+    // 1. development: tests, no push, no AWS secret.
+    let dev = run(&repo, "development", &secrets);
+    let t = &dev.text;
+    assert_eq!(dev.code, 0, "development build should pass:\n{t}");
+    assert!(t.contains("2 passed"), "{t}");
+    assert!(t.contains("TESTS SUCCEEDED"), "{t}");
+    assert!(
+        t.contains("$ bash docker-push.sh"),
+        "after_success runs:\n{t}"
+    );
+    assert!(
+        t.contains("is not staging: the API image is not published"),
+        "{t}"
+    );
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCOUNT_ID",
+    ] {
+        assert!(
+            !t.contains(&format!("$ export {name}")),
+            "{name} exported on development:\n{t}"
+        );
+    }
+    assert!(!t.contains("$ export AWS_REGISTRY=[secure]"), "{t}");
+    assert!(
+        !t.contains("ECR login token"),
+        "no ECR token without credentials:\n{t}"
+    );
+    assert_no_secret(&dev, &services, "development");
+    assert_eq!(catalog(&services)["repositories"], serde_json::json!([]));
+    assert_nothing_left(&dev, "development");
+
+    // 3. staging with a failing API test: failed, after_failure, nothing pushed.
+    let failing = tempfile::tempdir().unwrap();
+    let broken = clone_repo(failing.path());
+    let test_ping = broken.join("api/app/test/test_ping.py");
+    let src = std::fs::read_to_string(&test_ping).unwrap();
+    assert!(src.contains("== \"pong\""));
+    std::fs::write(&test_ping, src.replace("== \"pong\"", "== \"not pong\"")).unwrap();
+    let fail = run(&broken, "staging", &secrets);
+    let t = &fail.text;
+    assert_eq!(fail.code, 1, "a failing test fails the build:\n{t}");
+    assert!(t.contains("1 failed, 1 passed"), "{t}");
+    assert!(t.contains("TESTS FAILED: api"), "{t}");
+    assert!(
+        t.contains("The tests failed; the API image is not published."),
+        "{t}"
+    );
+    assert!(
+        !t.contains("$ bash docker-push.sh"),
+        "after_success must not run:\n{t}"
+    );
+    assert_no_secret(&fail, &services, "failing staging");
+    assert_eq!(catalog(&services)["repositories"], serde_json::json!([]));
+    assert_nothing_left(&fail, "failing staging");
+
+    // 2. staging: tests, then the image is published to the registry.
+    let staging = run(&repo, "staging", &secrets);
+    let t = &staging.text;
+    assert_eq!(staging.code, 0, "staging build should pass:\n{t}");
+    assert!(
+        t.contains("2 passed") && t.contains("TESTS SUCCEEDED"),
+        "{t}"
+    );
+    assert!(
+        t.contains("$ export AWS_ACCESS_KEY_ID=[secure]"),
+        "secrets exported on staging:\n{t}"
+    );
+    assert!(t.contains("ECR login token"), "the ECR hook ran:\n{t}");
+    assert!(t.contains("Login Succeeded"), "{t}");
+    assert!(t.contains("/docker-ci-demo-api:staging"), "{t}");
+    assert_no_secret(&staging, &services, "staging");
+    let repos = catalog(&services);
+    assert_eq!(
+        repos["repositories"],
+        serde_json::json!(["docker-ci-demo-api"])
+    );
+    let tags: serde_json::Value =
+        serde_json::from_str(&registry_get(&services, "/v2/docker-ci-demo-api/tags/list")).unwrap();
+    assert_eq!(tags["tags"], serde_json::json!(["staging"]));
+    assert_nothing_left(&staging, "staging");
+    let _ = docker(&[
+        "rmi",
+        &format!("{}/docker-ci-demo-api:staging", services.registry),
+    ]);
+
+    // `travis-local ecr login` logs the host's Docker in (to a throwaway config dir).
+    let docker_config = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "ecr",
+            "login",
+            "--region",
+            REGION,
+            "--registry",
+            &services.registry,
+        ])
+        .args(["--endpoint-url", &services.moto_url])
+        .env("AWS_ACCESS_KEY_ID", KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("DOCKER_CONFIG", docker_config.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ecr login: {stdout}{stderr}");
+    let config_json = docker_config.path().join("config.json");
+    assert!(
+        stdout.contains(&format!("stored in {}", config_json.display())),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&services.password) && !stderr.contains(&services.password));
+    let config = std::fs::read_to_string(&config_json).unwrap();
+    assert!(config.contains(&services.registry), "{config}");
+}
