@@ -24,18 +24,37 @@ pub enum LogEvent {
 }
 
 /// Incremental marker-aware line splitter.
+///
+/// A line ends at `\n`; text that ends in a bare `\r` (a status line a terminal would
+/// overwrite, like `travis_wait`'s `Still running (1 of 20): …\r`) is shown at once as
+/// a line of its own instead of waiting for the next newline.
 #[derive(Debug, Default)]
 pub struct LogParser {
     pending: Vec<u8>,
+    /// The last push ended in a `\r` that was shown as a line end: a `\n` right after
+    /// it belongs to the same `\r\n`.
+    after_cr: bool,
 }
 
 impl LogParser {
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<LogEvent> {
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<LogEvent> {
+        if self.after_cr && !bytes.is_empty() {
+            self.after_cr = false;
+            if bytes[0] == b'\n' {
+                bytes = &bytes[1..];
+            }
+        }
         self.pending.extend_from_slice(bytes);
         let mut events = Vec::new();
         while let Some(pos) = self.pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.pending.drain(..=pos).collect();
             parse_line(&line[..line.len() - 1], true, &mut events);
+        }
+        if self.pending.last() == Some(&b'\r') && find_marker(&self.pending, 0).is_none() {
+            let mut line = std::mem::take(&mut self.pending);
+            line.pop();
+            parse_line(&line, true, &mut events);
+            self.after_cr = true;
         }
         events
     }
@@ -96,6 +115,10 @@ fn parse_line(line: &[u8], had_newline: bool, events: &mut Vec<LogEvent>) {
 }
 
 fn push_text(text: &mut Vec<u8>, events: &mut Vec<LogEvent>) {
+    // `\r\n` line ends (CRLF output, a TTY's onlcr) end the line like `\n`.
+    if text.last() == Some(&b'\r') {
+        text.pop();
+    }
     let s = String::from_utf8_lossy(text).into_owned();
     text.clear();
     events.push(LogEvent::Line(s));
@@ -413,6 +436,22 @@ mod tests {
     fn text_mentioning_marker_without_cr_is_kept() {
         let ev = parse_all(&[b"grep travis_fold: file\n"]);
         assert_eq!(ev, vec![LogEvent::Line("grep travis_fold: file".into())]);
+    }
+
+    #[test]
+    fn status_lines_ending_in_cr_are_shown_at_once() {
+        let mut p = LogParser::default();
+        assert_eq!(
+            p.push(b"Still running (1 of 20): sleep 9\r"),
+            vec![LogEvent::Line("Still running (1 of 20): sleep 9".into())]
+        );
+        assert_eq!(p.push(b"\nnext\r\n"), vec![LogEvent::Line("next".into())]);
+        // a marker's own \r is not a status line
+        assert_eq!(p.push(b"travis_fold:start:x\r"), vec![]);
+        assert_eq!(
+            p.push(b"\x1b[0Ky\n"),
+            vec![LogEvent::FoldStart("x".into()), LogEvent::Line("y".into())]
+        );
     }
 
     #[test]
