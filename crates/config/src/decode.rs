@@ -1289,21 +1289,28 @@ impl<'a> Decoder<'a> {
         let Some(cond) = scalar_str(node).map(str::to_string) else {
             return;
         };
-        match travis_local_condition::parse(&cond) {
+        // travis-yml parses and evaluates once with every attribute unset; both kinds of
+        // error are reported as invalid_condition
+        let facts = travis_local_condition::Facts::default();
+        match travis_local_condition::evaluate_str(&cond, &facts) {
             Ok(_) => {}
             Err(e) => {
-                if e.message.contains("not implemented") {
+                if e.message().contains("not implemented") {
                     return;
                 }
-                let off = crate::cond_map::map_offset(self.text, node, e.offset);
+                let (offset, message) = (e.offset(), e.message().to_string());
+                let off = crate::cond_map::map_offset(self.text, node, offset);
                 let end = (off + 1).min(self.text.len()).max(off);
                 self.msg(
                     Level::Error,
                     path,
                     "invalid_condition",
-                    json!({"condition": cond, "message": e.message}),
+                    json!({"condition": cond, "message": message}),
                     Some((off, end)),
-                    format!("invalid condition: {cond} ({})", e.message),
+                    format!(
+                        "invalid condition: {} ({message})",
+                        cond.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
                     None,
                 );
             }
