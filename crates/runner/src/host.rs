@@ -265,6 +265,50 @@ mod tests {
     }
 
     #[test]
+    fn a_job_ignoring_sigterm_is_killed_after_the_grace_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = Collect::default();
+        let j = job(
+            dir.path(),
+            "trap '' TERM\necho ready\nwhile :; do sleep 0.1; done\n",
+            vec![],
+        );
+        let token = CancelToken::new();
+        let t2 = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            t2.cancel(CancelReason::Interrupted);
+        });
+        let start = Instant::now();
+        let end = HostExecutor.run(&j, &sink, &token).unwrap();
+        assert_eq!(end, JobEnd::Cancelled(CancelReason::Interrupted));
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_detached_process_holding_the_pipe_does_not_hang_the_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = Collect::default();
+        let j = job(dir.path(), "setsid sleep 6 &\necho bye\n", vec![]);
+        let start = Instant::now();
+        let end = HostExecutor.run(&j, &sink, &CancelToken::new()).unwrap();
+        assert_eq!(end, JobEnd::Exited(0));
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(
+            String::from_utf8(sink.0.into_inner().unwrap()).unwrap(),
+            "bye\n"
+        );
+    }
+
+    #[test]
     fn cancel_kills_the_process_group() {
         let dir = tempfile::tempdir().unwrap();
         let sink = Collect::default();
