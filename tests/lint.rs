@@ -338,3 +338,51 @@ fn lints_every_corpus_file_without_crashing() {
         let _: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     }
 }
+
+/// fixtures/lint/NAME.yml is linted and compared with fixtures/lint/NAME.expected
+/// (`level code key line:col` per finding, in output order).
+#[test]
+fn fixtures_match_expected_findings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("yml") {
+            continue;
+        }
+        let expected = std::fs::read_to_string(p.with_extension("expected")).unwrap();
+        let out = bin()
+            .args(["lint", "--format", "json"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: String = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {} {}:{}\n",
+                    d["level"].as_str().unwrap(),
+                    d["code"].as_str().unwrap(),
+                    d["key"].as_str().unwrap(),
+                    d["line"],
+                    d["column"]
+                )
+            })
+            .collect();
+        assert_eq!(got, expected, "fixture {}", p.display());
+        let failing = expected
+            .lines()
+            .any(|l| l.starts_with("error") || l.starts_with("alert"));
+        assert_eq!(
+            out.status.code(),
+            Some(if failing { 1 } else { 0 }),
+            "{}",
+            p.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 5, "fixtures found: {n}");
+}
