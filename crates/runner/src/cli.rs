@@ -182,6 +182,7 @@ fn run(
                 format!("error: cannot create a temporary directory: {e}"),
             )
         })?;
+    interrupts.set_run_dir(Some(run_dir.path().to_path_buf()));
     let run_id = run_dir
         .path()
         .file_name()
@@ -305,6 +306,7 @@ fn run(
         interrupts: interrupts.clone(),
         environment_problem: AtomicBool::new(false),
     };
+    interrupts.arm();
     let outcomes = orchestrator.run_build(&stage_names, &prepared);
     let _ = executor.cleanup(&run_id);
 

@@ -127,18 +127,41 @@ pub struct RunSettings {
 }
 
 /// Ctrl-C state shared with the signal handler.
+///
+/// Before the jobs phase ([`Interrupts::arm`]) nothing needs stopping gracefully, so
+/// Ctrl-C removes the run directory and exits 130 at once (e.g. during a long image
+/// build in `Executor::prepare`, which has no cancel token).
 #[derive(Default)]
 pub struct Interrupts {
     count: AtomicUsize,
     tokens: Mutex<Vec<CancelToken>>,
+    armed: AtomicBool,
+    run_dir: Mutex<Option<PathBuf>>,
 }
 
 impl Interrupts {
     pub fn interrupted(&self) -> bool {
         self.count.load(Ordering::SeqCst) > 0
     }
+    /// The directory to remove if Ctrl-C comes before the jobs phase.
+    pub fn set_run_dir(&self, dir: Option<PathBuf>) {
+        if let Ok(mut d) = self.run_dir.lock() {
+            *d = dir;
+        }
+    }
+    /// From now on Ctrl-C stops the jobs gracefully and the run prints its summary.
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
     /// Called from the signal handler: first time graceful, then forced.
     pub fn fire(&self) {
+        if !self.armed.load(Ordering::SeqCst) {
+            if let Ok(Some(dir)) = self.run_dir.lock().map(|d| d.clone()) {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!("Interrupted (Ctrl-C) before any job started.");
+            std::process::exit(130);
+        }
         let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
         let reason = if n == 1 {
             CancelReason::Interrupted
@@ -780,7 +803,11 @@ mod tests {
                 fast_finish,
             },
             out: Output::new(Box::new(std::io::sink())),
-            interrupts: Arc::new(Interrupts::default()),
+            interrupts: {
+                let i = Arc::new(Interrupts::default());
+                i.arm();
+                i
+            },
             environment_problem: AtomicBool::new(false),
         };
         let stages: Vec<String> = stages.iter().map(|s| s.to_string()).collect();
