@@ -349,6 +349,11 @@ fn run(
                 executor.name()
             ));
         }
+        let masker = travis_local_script::Masker::new(&all_mask);
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(&masker.mask_all(l.as_bytes())).into_owned())
+            .collect();
         out.lines(&lines);
     }
     if let Some(path) = &kept {
