@@ -787,9 +787,22 @@ mod tests {
         jobs: &[PreparedJob],
         stages: &[&str],
     ) -> Vec<JobOutcome> {
+        let out = Output::new(Box::new(std::io::sink()));
+        orchestrate_with(fake, &[], out, parallel, fast_finish, jobs, stages)
+    }
+
+    fn orchestrate_with(
+        fake: &dyn Executor,
+        hooks: &[Box<dyn JobHook>],
+        out: Output,
+        parallel: usize,
+        fast_finish: bool,
+        jobs: &[PreparedJob],
+        stages: &[&str],
+    ) -> Vec<JobOutcome> {
         let o = Orchestrator {
             executor: fake,
-            hooks: &[],
+            hooks,
             settings: RunSettings {
                 parallel,
                 style: Style {
@@ -802,7 +815,7 @@ mod tests {
                 job_timeout: Duration::from_secs(60),
                 fast_finish,
             },
-            out: Output::new(Box::new(std::io::sink())),
+            out,
             interrupts: {
                 let i = Arc::new(Interrupts::default());
                 i.arm();
@@ -838,6 +851,88 @@ mod tests {
             build_result(&["test".into(), "deploy".into()], &out),
             JobResult::Failed
         );
+    }
+
+    struct Hook;
+    impl JobHook for Hook {
+        fn name(&self) -> &str {
+            "test-hook"
+        }
+        fn before_job(
+            &self,
+            _env: &[(String, String)],
+        ) -> Result<crate::executor::HookOutput, String> {
+            Ok(crate::executor::HookOutput {
+                secret_env: vec![("HOOK_TOKEN".into(), "hook-secret-value".into())],
+                env: vec![("HOOK_PLAIN".into(), "plain".into())],
+                home_files: vec![(
+                    ".travis-local/bin/tool".into(),
+                    b"#!/bin/sh\n".to_vec(),
+                    true,
+                )],
+                notices: vec!["hook ran".into()],
+            })
+        }
+    }
+
+    /// Prints every env var it gets, and checks the hook's file exists.
+    struct EnvEcho;
+    impl Executor for EnvEcho {
+        fn name(&self) -> &str {
+            "echo"
+        }
+        fn prepare(&self, _: &[JobRun], _: &dyn OutputSink) -> Result<(), ExecError> {
+            Ok(())
+        }
+        fn run(
+            &self,
+            job: &JobRun,
+            sink: &dyn OutputSink,
+            _: &CancelToken,
+        ) -> Result<JobEnd, ExecError> {
+            for (k, v) in &job.env {
+                // split across two writes: the masker must still catch it
+                let text = format!("{k}={v}\n");
+                let (a, b) = text.split_at(text.len() / 2);
+                sink.output(a.as_bytes());
+                sink.output(b.as_bytes());
+            }
+            let tool = job.home_dir.join(".travis-local/bin/tool");
+            Ok(JobEnd::Exited(if tool.exists() { 0 } else { 1 }))
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn hook_secrets_reach_the_job_and_are_masked() {
+        let src = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let jobs = vec![job(src.path(), root.path(), "1.1", "", false)];
+        let buf = Buf::default();
+        let hooks: Vec<Box<dyn JobHook>> = vec![Box::new(Hook)];
+        let out = Output::new(Box::new(buf.clone()));
+        let res = orchestrate_with(&EnvEcho, &hooks, out, 1, false, &jobs, &[""]);
+        assert_eq!(
+            res[0].result,
+            JobResult::Passed,
+            "the hook's file was not written"
+        );
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("HOOK_TOKEN=[secure]"), "{text}");
+        assert!(text.contains("HOOK_PLAIN=plain"), "{text}");
+        assert!(text.contains("Note: hook ran"), "{text}");
+        assert!(!text.contains("hook-secret-value"), "{text}");
     }
 
     #[test]
