@@ -196,8 +196,9 @@ pub fn compile(
     }
     header(&mut cx);
     let exports = collect_exports(&mut cx, secrets);
-    checkout(&mut cx);
+    // Travis starts services in its `prepare` stage, before the checkout (spec §4.4).
     services(&mut cx);
+    checkout(&mut cx);
     export_stage(&mut cx, exports);
     stages(&mut cx);
     cx.compiled.script = cx.out;

@@ -1044,3 +1044,27 @@ fn script_provider_without_script_fails_to_deploy() {
     assert!(o.has("the script provider needs a `script:` command"));
     assert!(o.has("failed to deploy"));
 }
+
+#[test]
+fn case47_services_before_checkout_before_env() {
+    let o = run(minimal(
+        json!({"services": ["redis"], "env": [{"X": "1"}], "script": ["true"]}),
+    ));
+    let s = o.raw.find("travis_fold:start:services").unwrap();
+    let c = o.raw.find("travis_fold:start:git.checkout").unwrap();
+    let e = o
+        .raw
+        .find("Setting environment variables from .travis.yml")
+        .unwrap();
+    assert!(s < c && c < e, "{}", o.raw);
+    let with = compile(
+        &job(minimal(json!({"services": ["redis"]}))),
+        &master(),
+        &Secrets::default(),
+        &CompileOptions {
+            start_services: true,
+            ..Default::default()
+        },
+    );
+    assert!(with.script.contains("'sudo systemctl start redis-server'"));
+}
