@@ -128,3 +128,63 @@ fn snapshot_language_defaults() {
         );
     }
 }
+
+#[test]
+fn odd_values_never_panic_and_stay_valid_bash() {
+    let odd = [
+        json!(null),
+        json!(42),
+        json!(true),
+        json!({"a": 1}),
+        json!([[1, 2], {"x": "y"}, null]),
+        json!("it's \"quoted\" $HOME `cmd` \\ \n multi\nline ü 🚀"),
+        json!(["'", "\"", "$(", "]]", "fi", "}"]),
+        json!(""),
+    ];
+    let keys = [
+        "before_install",
+        "install",
+        "before_script",
+        "script",
+        "before_cache",
+        "after_success",
+        "after_failure",
+        "after_script",
+        "before_deploy",
+        "after_deploy",
+        "env",
+        "deploy",
+        "git",
+        "services",
+        "language",
+        "python",
+        "addons",
+    ];
+    for key in keys {
+        for v in &odd {
+            let mut config = json!({"language": "minimal", "deploy": {"provider": "script", "script": "x", "on": {"condition": "]] ; fi"}}});
+            config[key] = v.clone();
+            let c = compile(
+                &job(config),
+                &facts(),
+                &secrets(),
+                &CompileOptions::default(),
+            );
+            let status = std::process::Command::new("bash")
+                .arg("-n")
+                .arg("-c")
+                .arg(&c.script)
+                .status()
+                .expect("bash");
+            assert!(status.success(), "bash -n failed for {key} = {v}");
+        }
+    }
+    // Not a mapping at all.
+    let c = compile(
+        &job(json!(["x"])),
+        &facts(),
+        &secrets(),
+        &CompileOptions::default(),
+    );
+    assert!(c.script.contains("exit 2"));
+}
