@@ -397,14 +397,19 @@ impl Resolver<'_> {
             }
             self.loaded.push(key);
             let same_repo = repo.eq_ignore_ascii_case(&self.facts.repo);
-            let shown = format!(
-                "{repo}:{path}@{}",
-                git_ref.clone().unwrap_or_else(|| self.facts.branch.clone())
-            );
+            // Imports from this repository use the commit being built; other repositories
+            // default to their default branch, which we cannot know offline (assume master).
+            let default_ref = if same_repo {
+                self.facts.branch.clone()
+            } else {
+                "master".to_string()
+            };
+            let shown = format!("{repo}:{path}@{}", git_ref.clone().unwrap_or(default_ref));
             if !same_repo {
                 self.unresolved.push(shown.clone());
                 self.notes.push(format!(
-                    "import `{shown}` cannot be resolved offline: it is in another repository, which travis-local does not fetch; the keys it would add are missing from this build"
+                    "import `{shown}` cannot be resolved offline: it is in another repository ({repo}, not this build's {}), which travis-local does not fetch; the keys it would add are missing from this build (pass --repo {repo} if this is the same repository)",
+                    self.facts.repo
                 ));
                 continue;
             }

@@ -226,6 +226,64 @@ fn corpus_agreement() {
             e2e_fail.push(format!("{name}: {}", problems.join("; ")));
         }
     }
+    // (c) imports: what load_build reports as unresolved, with the corpus file alone in a
+    // directory (its local imports are absent, remote ones are never fetched).
+    let (mut imp_ok, mut imp_total) = (0usize, 0usize);
+    for path in &files {
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        let want: Vec<String> = exp
+            .get("unresolved_imports")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if want.is_empty() {
+            continue;
+        }
+        imp_total += 1;
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".json")
+            .to_string();
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(corpus_dir().join(&name), dir.path().join(".travis.yml")).expect("copy");
+        let slug = exp
+            .get("slug")
+            .and_then(Value::as_str)
+            .unwrap_or("o/r")
+            .to_string();
+        let facts = BuildFacts::push(&slug, "master");
+        let loaded = travis_local_matrix::load_build(
+            dir.path(),
+            std::path::Path::new(".travis.yml"),
+            &facts,
+        )
+        .expect("load_build");
+        let mut got = loaded.unresolved_imports.clone();
+        got.sort();
+        let mut want = want;
+        want.sort();
+        if got == want {
+            imp_ok += 1;
+        } else {
+            failures.push(format!(
+                "{name}: unresolved imports {got:?} vs expected {want:?}"
+            ));
+        }
+    }
+    println!(
+        "imports: {imp_ok}/{imp_total} files report the same unresolved imports as travis-yml"
+    );
+    assert_eq!(
+        imp_ok, imp_total,
+        "unresolved imports differ: {failures:#?}"
+    );
     if e2e_total > 0 {
         println!(
             "end to end (raw .travis.yml -> travis-local-config -> jobs): {e2e_ok}/{e2e_total} files agree ({:.1}%)",
