@@ -186,10 +186,14 @@ fn run(repo: &Path, branch: &str, secrets: &Path) -> RunResult {
 
 /// The compose project of the run, from compose's "Creating <project>_api_1" line.
 fn compose_project(text: &str) -> Option<String> {
-    let start = text.find("travis-local-")?;
+    let start = text.find("Creating travis-local-")? + "Creating ".len();
     let rest = &text[start..];
-    let end = rest.find("_api_1").or_else(|| rest.find("_nginx_1"))?;
-    Some(rest[..end].to_string())
+    let end = rest.find("_api_1")?;
+    let project = &rest[..end];
+    project
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        .then(|| project.to_string())
 }
 
 fn ids(args: &[&str]) -> Vec<String> {
@@ -242,8 +246,15 @@ fn assert_nothing_left(r: &RunResult, what: &str) {
     ] {
         assert!(list.is_empty(), "{what}: {kind} left behind: {list:?}");
     }
+    // The images compose built under this project name exist: the name (and so the
+    // label filters above) is right. Remove them.
     for service in ["api", "nginx"] {
-        let _ = docker(&["rmi", &format!("{project}_{service}")]);
+        let out = docker(&["rmi", &format!("{project}_{service}")]);
+        assert!(
+            out.status.success(),
+            "{what}: no image {project}_{service}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
