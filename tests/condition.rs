@@ -141,9 +141,14 @@ fn data_file_env_and_fork() {
         .code(1);
     // Line anchors are Ruby's: `^\[skip deploy\]$` matches the last line.
     cmd()
-        .args(["commit_message =~ ^\\[skip\\ deploy\\]$", "--data", &data])
+        .args(["commit_message =~ /^\\[skip deploy\\]$/", "--data", &data])
         .assert()
         .code(0);
+    // A bare regex cannot contain a space, even escaped (upstream: "Could not parse").
+    cmd()
+        .args(["commit_message =~ ^\\[skip\\ deploy\\]$", "--data", &data])
+        .assert()
+        .code(2);
     // Flags override --data; --env entries come last and win.
     cmd()
         .args([
