@@ -342,6 +342,13 @@ impl fmt::Display for Expr {
             } => {
                 let op = if *negated { "!~" } else { "=~" };
                 match regex {
+                    // Upstream strips trailing NULs from the rest of the input before
+                    // reading a regex token, so a token ending in NUL needs a `)` after it.
+                    Some(re @ RegexOperand::Pattern { raw: Some(raw), .. })
+                        if raw.ends_with('\0') =>
+                    {
+                        write!(f, "({lhs} {op} {re})")
+                    }
                     Some(re) => write!(f, "{lhs} {op} {re}"),
                     // Only a `)` or the end may follow an empty regex operand.
                     None => write!(f, "({lhs} {op} )"),

@@ -339,3 +339,17 @@ fn observed_non_ascii_regex_tokens() {
     // A non-ASCII byte right after a variable name makes Ruby's boundary check raise.
     assert!(parse("branché = x").is_err());
 }
+
+#[test]
+fn found_by_fuzzing_trailing_nul_regex_round_trips() {
+    // Upstream strips trailing NULs (and whitespace) from the rest of the input before
+    // reading a regex token; a token ending in NUL survives only when `)` follows.
+    let src = "(tag =~ ^*-macos$\0\0)";
+    let e = parse(src).unwrap();
+    assert_eq!(
+        e.to_sexp(),
+        json!(["match", ["var", "tag"], ["reg", "^*-macos$\0\0"]])
+    );
+    assert_eq!(parse(&e.to_string()).unwrap(), e);
+    assert!(parse("tag =~ ^*-macos$\0\0").is_err());
+}
