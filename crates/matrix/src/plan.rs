@@ -218,7 +218,8 @@ fn skip_ci_tag(msg: &str) -> Option<String> {
 }
 
 fn branches_filter(branches: Option<&Value>, facts: &BuildFacts) -> Option<String> {
-    let branch = facts.branch.as_str();
+    // Tag builds are filtered by the tag name (it is their branch on Travis).
+    let branch = facts.tag.as_deref().unwrap_or(facts.branch.as_str());
     let what = if facts.tag.is_some() { "tag" } else { "branch" };
     let list = |key: &str| -> Option<Vec<String>> {
         let v = branches?.get(key)?;
