@@ -1,9 +1,17 @@
 //! Build matrix expansion, stages and job filtering, exactly as travis-yml computes them
 //! (`lib/travis/yml/matrix.rb` and `configs/{stages,allow_failures,reorder}.rb`), plus the
-//! build-level filters Travis applies before that (`branches:`, root `if:`), imports, build
-//! facts and job selection. Input is the *normalised* config (the `config` shape of
-//! `corpus/travis/expected/*.json`); output is a [`BuildPlan`] whose job configs have the
-//! shape of the `jobs` there.
+//! build-level filters Travis applies before that (`branches:`, root `if:`, `[skip ci]`),
+//! imports, build facts and job selection. Input is the *normalised* config (the `config`
+//! shape of `corpus/travis/expected/*.json`); output is a [`BuildPlan`] whose job configs
+//! have the shape of the `jobs` there.
+//!
+//! Deviations from ARCHITECTURE.md: the model is `serde_json::Value` rather than typed
+//! `Spanned<T>` structs, because the config crate hands over travis-yml's normalised JSON
+//! and the job configs must come out in exactly that shape (the corpus comparison is then
+//! a plain equality). Planning itself ([`plan`], [`expand`], [`select()`]) is pure; only
+//! [`load_build`] (imports) and [`FactArgs::resolve`] (git defaults) touch the filesystem
+//! or run `git`. The pipeline lives in one module (`plan.rs`) because its steps share the
+//! job candidate type and mirror one upstream method each, in order.
 
 pub mod cli;
 pub mod facts;
