@@ -63,7 +63,9 @@ pub struct Stage {
 pub struct Job {
     /// `N.M`: build number N, 1-based position M.
     pub number: String,
-    /// Stage name (empty when the build has no stages).
+    /// Name of the job's stage exactly as in [`BuildPlan::stages`] (the `stages:` section's
+    /// spelling; `config.stage` keeps the job's own, which may differ in case). Empty when
+    /// the build has no stages.
     pub stage: String,
     /// The job's `name:` if it has one.
     pub name: Option<String>,

@@ -97,12 +97,14 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
 
     let mut out_jobs = Vec::with_capacity(jobs.len());
     for (ix, cand) in jobs.into_iter().enumerate() {
-        let stage = cand
-            .cfg
-            .get("stage")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        // The stage's own spelling (from `stages:` or its first job), so that `Job::stage`
+        // always equals one of `BuildPlan::stages[].name`; `config.stage` keeps the job's.
+        let own = cand.cfg.get("stage").and_then(Value::as_str).unwrap_or("");
+        let stage = stage_names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(own))
+            .cloned()
+            .unwrap_or_else(|| own.to_string());
         let name = cand.cfg.get("name").and_then(scalar_str);
         let allow_failure = cand.cfg.get("allow_failure").is_some_and(truthy);
         out_jobs.push(Job {

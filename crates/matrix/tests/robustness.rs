@@ -36,6 +36,14 @@ fn check(config: &Value, label: &str) {
         for (i, j) in p.jobs.iter().enumerate() {
             assert_eq!(j.number, format!("1.{}", i + 1), "{label}");
         }
+        let names: Vec<&str> = p.stages.iter().map(|s| s.name.as_str()).collect();
+        for j in &p.jobs {
+            assert!(
+                names.contains(&j.stage.as_str()),
+                "{label}: job stage {:?} not in {names:?}",
+                j.stage
+            );
+        }
         let listed: usize = p.stages.iter().map(|s| s.jobs.len()).sum();
         assert_eq!(listed, p.jobs.len(), "{label}: stages list every job once");
         if !p.runs {
