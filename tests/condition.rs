@@ -178,3 +178,13 @@ fn condition_from_stdin_with_continuation() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn fork_flag_without_value_does_not_swallow_the_condition() {
+    cmd()
+        .args(["--fork", "fork = true"])
+        .assert()
+        .code(0)
+        .stdout("true\n");
+    cmd().args(["--fork=false", "fork = true"]).assert().code(1);
+}

@@ -49,8 +49,9 @@ pub struct ConditionArgs {
     /// Login of the user who triggered the build (`sender`)
     #[arg(long, value_name = "LOGIN")]
     pub sender: Option<String>,
-    /// Whether the pull request comes from a fork (`--fork` alone means true)
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    /// Whether the pull request comes from a fork (`--fork` alone means true; else `--fork=false`)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1,
+        require_equals = true, default_missing_value = "true")]
     pub fork: Option<bool>,
     /// Commit message (`commit_message`)
     #[arg(long, value_name = "MESSAGE")]
