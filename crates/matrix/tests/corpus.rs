@@ -154,6 +154,42 @@ fn corpus_agreement() {
             if ours != theirs {
                 all_equal = false;
             }
+            // travis-yml's skip_job / skip_stage messages must match our skipped entries.
+            let msgs_key = if label == "push" {
+                "msgs_push"
+            } else {
+                "msgs_pr"
+            };
+            for kind in ["job", "stage"] {
+                let mut want: Vec<String> = exp
+                    .get(msgs_key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| m.get(2).and_then(Value::as_str) == Some(&format!("skip_{kind}")))
+                    .filter_map(|m| m.get(3)?.get("condition")?.as_str().map(str::to_string))
+                    .collect();
+                let mut got: Vec<String> = plan
+                    .skipped
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .filter_map(|s| {
+                        let rest = s.reason.strip_prefix("`if: ")?;
+                        let end = rest.find("` is ")?;
+                        Some(rest[..end].to_string())
+                    })
+                    .collect();
+                // travis-yml de-duplicates its messages; we list every skipped job.
+                want.sort();
+                want.dedup();
+                got.sort();
+                got.dedup();
+                if want != got {
+                    problems.push(format!(
+                        "{label}: skip_{kind} conditions {got:?} vs expected {want:?}"
+                    ));
+                }
+            }
             let our_stages: Vec<String> = plan
                 .stages
                 .iter()
