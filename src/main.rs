@@ -58,9 +58,9 @@ fn main() {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
                 vec![Box::new(travis_local_ecr::EcrHook::default())];
             travis_local_runner::cli::main(&run, &hooks, &|kind| match kind {
-                travis_local_runner::cli::ExecutorKind::Host => Ok(Box::new(
-                    travis_local_runner::host::HostExecutor::default(),
-                )),
+                travis_local_runner::cli::ExecutorKind::Host => {
+                    Ok(Box::new(travis_local_runner::host::HostExecutor::default()))
+                }
                 travis_local_runner::cli::ExecutorKind::Docker => {
                     travis_local_docker::executor_from_args(&docker)
                 }
