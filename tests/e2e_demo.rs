@@ -115,13 +115,19 @@ fn copy_tree(from: &Path, to: &Path) {
 /// uncommitted changes to the demo are what is tested).
 fn clone_repo(dir: &Path) -> PathBuf {
     let repo = dir.join("docker-ci-demo");
-    let st = Command::new("git")
+    let cloned = Command::new("git")
         .args(["clone", "-q"])
         .arg(root())
         .arg(&repo)
         .status()
-        .expect("git clone");
-    assert!(st.success(), "git clone of the repository failed");
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !cloned {
+        // Not a git checkout (e.g. an unpacked archive): a fresh repository holding
+        // the demo files stands in for the clone.
+        std::fs::create_dir_all(&repo).unwrap();
+        git(&repo, &["init", "-q"]);
+    }
     for p in [
         "api",
         "nginx",
@@ -138,7 +144,31 @@ fn clone_repo(dir: &Path) -> PathBuf {
         }
         copy_tree(&from, &to);
     }
+    if !cloned {
+        git(&repo, &["add", "-A"]);
+        git(
+            &repo,
+            &[
+                "-c",
+                "user.name=e2e",
+                "-c",
+                "user.email=e2e@invalid",
+                "commit",
+                "-qm",
+                "demo",
+            ],
+        );
+    }
     repo
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let st = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .status()
+        .expect("run git");
+    assert!(st.success(), "git {args:?} failed in {}", dir.display());
 }
 
 fn write_secrets(dir: &Path, s: &Services) -> PathBuf {
