@@ -34,7 +34,9 @@ fn find_debootstrap() -> Option<PathBuf> {
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
     dirs.extend(["/usr/sbin", "/sbin", "/usr/bin"].iter().map(PathBuf::from));
-    dirs.into_iter().map(|d| d.join("debootstrap")).find(|p| p.is_file())
+    dirs.into_iter()
+        .map(|d| d.join("debootstrap"))
+        .find(|p| p.is_file())
 }
 
 async fn install_debootstrap(progress: &Progress) -> Result<PathBuf, ExecError> {
@@ -51,28 +53,41 @@ async fn install_debootstrap(progress: &Progress) -> Result<PathBuf, ExecError> 
         (Err(e), None) => Err(env_err(format!(
             "debootstrap is not installed and apt-get could not run ({e}); install debootstrap"
         ))),
-        (Ok(_), None) => Err(env_err("debootstrap is not installed and `apt-get install debootstrap` failed; install it")),
+        (Ok(_), None) => Err(env_err(
+            "debootstrap is not installed and `apt-get install debootstrap` failed; install it",
+        )),
     }
 }
 
 /// Runs debootstrap once, showing its `I: ...` lines as progress.
-async fn debootstrap_once(bin: &Path, spec: &BootstrapSpec, root: &Path, progress: &Progress) -> Result<(), String> {
+async fn debootstrap_once(
+    bin: &Path,
+    spec: &BootstrapSpec,
+    root: &Path,
+    progress: &Progress,
+) -> Result<(), String> {
     let mut cmd = tokio::process::Command::new(bin);
     cmd.arg("--variant=minbase");
     if !spec.include.is_empty() {
         cmd.arg(format!("--include={}", spec.include.join(",")));
     }
     cmd.arg(&spec.suite).arg(root).arg(&spec.mirror);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
     let mut tail: Vec<String> = Vec::new();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    for reader in [stdout.map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
-                   stderr.map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)]
-        .into_iter()
-        .flatten()
+    for reader in [
+        stdout.map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        stderr.map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+    ]
+    .into_iter()
+    .flatten()
     {
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -92,11 +107,17 @@ async fn debootstrap_once(bin: &Path, spec: &BootstrapSpec, root: &Path, progres
             tail.remove(0);
         }
     }
-    let status = child.wait().await.map_err(|e| format!("debootstrap: {e}"))?;
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("debootstrap: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("debootstrap exited with {status}:\n    {}", tail.join("\n    ")))
+        Err(format!(
+            "debootstrap exited with {status}:\n    {}",
+            tail.join("\n    ")
+        ))
     }
 }
 
@@ -113,12 +134,22 @@ async fn chroot(root: &Path, args: &[&str]) -> bool {
 }
 
 /// Makes the rootfs smaller and container-friendly; adds the locale and host CAs.
-async fn finish_rootfs(root: &Path, spec: &BootstrapSpec, progress: &Progress) -> Result<(), ExecError> {
+async fn finish_rootfs(
+    root: &Path,
+    spec: &BootstrapSpec,
+    progress: &Progress,
+) -> Result<(), ExecError> {
     let locale_gen = root.join("etc/locale.gen");
     if let Ok(text) = std::fs::read_to_string(&locale_gen) {
         let mut text: String = text
             .lines()
-            .map(|l| if l.trim_start_matches(['#', ' ']) == "en_US.UTF-8 UTF-8" { "en_US.UTF-8 UTF-8" } else { l })
+            .map(|l| {
+                if l.trim_start_matches(['#', ' ']) == "en_US.UTF-8 UTF-8" {
+                    "en_US.UTF-8 UTF-8"
+                } else {
+                    l
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n");
         if !text.lines().any(|l| l == "en_US.UTF-8 UTF-8") {
@@ -138,7 +169,9 @@ async fn finish_rootfs(root: &Path, spec: &BootstrapSpec, progress: &Progress) -
                 let _ = std::fs::write(dir.join(name), bytes);
             }
             if !chroot(root, &["update-ca-certificates"]).await {
-                progress.println("warning: update-ca-certificates failed (is ca-certificates included?)");
+                progress.println(
+                    "warning: update-ca-certificates failed (is ca-certificates included?)",
+                );
             }
         }
     }
@@ -158,7 +191,12 @@ async fn finish_rootfs(root: &Path, spec: &BootstrapSpec, progress: &Progress) -
 }
 
 /// Streams `tar -C root .` into `docker import`.
-async fn import(docker: &Docker, root: &Path, spec: &BootstrapSpec, progress: &Progress) -> Result<String, ExecError> {
+async fn import(
+    docker: &Docker,
+    root: &Path,
+    spec: &BootstrapSpec,
+    progress: &Progress,
+) -> Result<String, ExecError> {
     progress.set_message(&format!("importing the rootfs as {}", spec.tag));
     let mut tar = tokio::process::Command::new("tar")
         .args(["--numeric-owner", "-C"])
@@ -169,14 +207,20 @@ async fn import(docker: &Docker, root: &Path, spec: &BootstrapSpec, progress: &P
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| env_err(format!("cannot run tar: {e}")))?;
-    let stdout = tar.stdout.take().ok_or_else(|| op_err("tar has no stdout"))?;
+    let stdout = tar
+        .stdout
+        .take()
+        .ok_or_else(|| op_err("tar has no stdout"))?;
     let body = bollard::body_try_stream(tokio_util::io::ReaderStream::new(stdout));
     let (repo, tag) = crate::images::split_reference(&spec.tag);
     let changes = vec![
         "CMD [\"/bin/bash\"]".to_string(),
         "ENV LANG=en_US.UTF-8".to_string(),
         "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-        format!("LABEL travis-local.image=bootstrap travis-local.suite={}", spec.suite),
+        format!(
+            "LABEL travis-local.image=bootstrap travis-local.suite={}",
+            spec.suite
+        ),
     ];
     let opts = CreateImageOptionsBuilder::default()
         .from_src("-")
@@ -193,12 +237,21 @@ async fn import(docker: &Docker, root: &Path, spec: &BootstrapSpec, progress: &P
                     id = s;
                 }
             }
-            Err(e) => return Err(env_err(format!("docker import of {} failed: {}", spec.tag, api_message(&e)))),
+            Err(e) => {
+                return Err(env_err(format!(
+                    "docker import of {} failed: {}",
+                    spec.tag,
+                    api_message(&e)
+                )))
+            }
         }
     }
     let status = tar.wait().await.map_err(|e| op_err(format!("tar: {e}")))?;
     if !status.success() {
-        return Err(op_err(format!("tar of {} failed ({status})", root.display())));
+        return Err(op_err(format!(
+            "tar of {} failed ({status})",
+            root.display()
+        )));
     }
     Ok(id)
 }
@@ -207,7 +260,9 @@ async fn import(docker: &Docker, root: &Path, spec: &BootstrapSpec, progress: &P
 pub async fn bootstrap(docker: &Docker, spec: &BootstrapSpec) -> Result<String, ExecError> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return Err(env_err("image bootstrap needs root (debootstrap and chroot): run it with sudo"));
+        return Err(env_err(
+            "image bootstrap needs root (debootstrap and chroot): run it with sudo",
+        ));
     }
     let progress = Progress::new("bootstrap");
     let bin = match find_debootstrap() {
@@ -217,7 +272,11 @@ pub async fn bootstrap(docker: &Docker, spec: &BootstrapSpec) -> Result<String, 
     let work = tempfile::Builder::new()
         .prefix("travis-local-bootstrap.")
         .tempdir_in("/var/tmp")
-        .map_err(|e| env_err(format!("cannot create a scratch directory in /var/tmp: {e}")))?;
+        .map_err(|e| {
+            env_err(format!(
+                "cannot create a scratch directory in /var/tmp: {e}"
+            ))
+        })?;
     let root = work.path().join("rootfs");
     let started = std::time::Instant::now();
     let mut attempt = 1;
@@ -234,13 +293,25 @@ pub async fn bootstrap(docker: &Docker, spec: &BootstrapSpec) -> Result<String, 
                 tokio::time::sleep(std::time::Duration::from_secs(3)).await;
                 attempt += 1;
             }
-            Err(why) => return Err(env_err(format!("debootstrap failed {} time(s): {why}", spec.attempts))),
+            Err(why) => {
+                return Err(env_err(format!(
+                    "debootstrap failed {} time(s): {why}",
+                    spec.attempts
+                )))
+            }
         }
     }
-    progress.println(&format!("debootstrap finished in {} s", started.elapsed().as_secs()));
+    progress.println(&format!(
+        "debootstrap finished in {} s",
+        started.elapsed().as_secs()
+    ));
     finish_rootfs(&root, spec, &progress).await?;
     let id = import(docker, &root, spec, &progress).await?;
-    progress.println(&format!("imported {} in {} s total", spec.tag, started.elapsed().as_secs()));
+    progress.println(&format!(
+        "imported {} in {} s total",
+        spec.tag,
+        started.elapsed().as_secs()
+    ));
     Ok(id)
 }
 
@@ -263,23 +334,39 @@ pub async fn list(docker: &Docker) -> Result<Vec<ListedImage>, ExecError> {
     let mut out = Vec::new();
     for img in all {
         let labels: &HashMap<String, String> = &img.labels;
+        // Labels are inherited by images built FROM ours: only our own names count.
+        let ours: Vec<String> = img
+            .repo_tags
+            .iter()
+            .filter(|t| t.starts_with("travis-local/"))
+            .cloned()
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
         let kind = if labels.contains_key("travis-local.layer") {
             "travis layer".to_string()
         } else if let Some(k) = labels.get("travis-local.image") {
             k.clone()
-        } else if img.repo_tags.iter().any(|t| t.starts_with("travis-local/")) {
-            "other".to_string()
         } else {
-            continue;
+            "other".to_string()
         };
         let detail = labels
             .get("travis-local.base")
             .map(|b| format!("on {b}"))
-            .or_else(|| labels.get("travis-local.suite").map(|s| format!("debian {s}")))
+            .or_else(|| {
+                labels
+                    .get("travis-local.suite")
+                    .map(|s| format!("debian {s}"))
+            })
             .unwrap_or_default();
-        let short = img.id.trim_start_matches("sha256:").chars().take(12).collect::<String>();
-        let refs = if img.repo_tags.is_empty() { vec!["<none>".to_string()] } else { img.repo_tags.clone() };
-        for reference in refs {
+        let short = img
+            .id
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect::<String>();
+        for reference in ours {
             out.push(ListedImage {
                 reference,
                 id: short.clone(),

@@ -18,7 +18,12 @@ pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let filter = HashMap::from([("label".to_string(), vec![LABEL_COMPOSE.to_string()])]);
     if let Ok(list) = docker
-        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filter)
+                .build(),
+        ))
         .await
     {
         for c in list {
@@ -28,7 +33,11 @@ pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
         }
     }
     if let Ok(list) = docker
-        .list_networks(Some(bollard::query_parameters::ListNetworksOptionsBuilder::default().filters(&filter).build()))
+        .list_networks(Some(
+            bollard::query_parameters::ListNetworksOptionsBuilder::default()
+                .filters(&filter)
+                .build(),
+        ))
         .await
     {
         for n in list {
@@ -38,7 +47,11 @@ pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
         }
     }
     if let Ok(list) = docker
-        .list_volumes(Some(bollard::query_parameters::ListVolumesOptionsBuilder::default().filters(&filter).build()))
+        .list_volumes(Some(
+            bollard::query_parameters::ListVolumesOptionsBuilder::default()
+                .filters(&filter)
+                .build(),
+        ))
         .await
     {
         for v in list.volumes.unwrap_or_default() {
@@ -59,7 +72,11 @@ pub struct Cleaned {
 }
 
 /// Removes all travis-local leftovers (every run, or only `run_id`).
-pub async fn clean(docker: &Docker, run_id: Option<&str>, images: bool) -> Result<Cleaned, ExecError> {
+pub async fn clean(
+    docker: &Docker,
+    run_id: Option<&str>,
+    images: bool,
+) -> Result<Cleaned, ExecError> {
     let mut done = Cleaned::default();
     let label = match run_id {
         Some(id) => format!("{LABEL_RUN}={id}"),
@@ -67,15 +84,26 @@ pub async fn clean(docker: &Docker, run_id: Option<&str>, images: bool) -> Resul
     };
     let filter = HashMap::from([("label".to_string(), vec![label])]);
     let list = docker
-        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+        .list_containers(Some(
+            ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&filter)
+                .build(),
+        ))
         .await
         .map_err(|e| env_err(format!("cannot list containers: {}", api_message(&e))))?;
     for c in list {
         if let Some(id) = c.id {
-            let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+            let opts = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
             match docker.remove_container(&id, Some(opts)).await {
                 Ok(()) => done.containers += 1,
-                Err(e) => eprintln!("travis-local clean: cannot remove container {id}: {}", api_message(&e)),
+                Err(e) => eprintln!(
+                    "travis-local clean: cannot remove container {id}: {}",
+                    api_message(&e)
+                ),
             }
         }
     }
@@ -92,15 +120,37 @@ pub async fn clean(docker: &Docker, run_id: Option<&str>, images: bool) -> Resul
     if images {
         let filter = HashMap::from([("reference".to_string(), vec![format!("{LAYER_REPO}:*")])]);
         let list = docker
-            .list_images(Some(ListImagesOptionsBuilder::default().filters(&filter).build()))
+            .list_images(Some(
+                ListImagesOptionsBuilder::default().filters(&filter).build(),
+            ))
             .await
             .map_err(|e| env_err(format!("cannot list images: {}", api_message(&e))))?;
+        // Layers that lost their tag (a concurrent build of the same layer) too.
+        let filter = HashMap::from([
+            ("label".to_string(), vec!["travis-local.layer".to_string()]),
+            ("dangling".to_string(), vec!["true".to_string()]),
+        ]);
+        let dangling = docker
+            .list_images(Some(
+                ListImagesOptionsBuilder::default().filters(&filter).build(),
+            ))
+            .await
+            .unwrap_or_default();
+        for img in dangling {
+            let opts = RemoveImageOptionsBuilder::default().build();
+            if docker.remove_image(&img.id, Some(opts), None).await.is_ok() {
+                done.images += 1;
+            }
+        }
         for img in list {
             for tag in img.repo_tags.iter().filter(|t| t.starts_with(LAYER_REPO)) {
                 let opts = RemoveImageOptionsBuilder::default().force(true).build();
                 match docker.remove_image(tag, Some(opts), None).await {
                     Ok(_) => done.images += 1,
-                    Err(e) => eprintln!("travis-local clean: cannot remove image {tag}: {}", api_message(&e)),
+                    Err(e) => eprintln!(
+                        "travis-local clean: cannot remove image {tag}: {}",
+                        api_message(&e)
+                    ),
                 }
             }
         }

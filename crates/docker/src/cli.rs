@@ -94,7 +94,9 @@ fn fail(prefix: &str, e: &ExecError) -> i32 {
 
 fn with_engine<T>(
     prefix: &str,
-    f: impl FnOnce(bollard::Docker) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ExecError>>>>,
+    f: impl FnOnce(
+        bollard::Docker,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ExecError>>>>,
 ) -> Result<T, i32> {
     let rt = crate::engine::runtime().map_err(|e| fail(prefix, &e))?;
     rt.block_on(async {
@@ -111,7 +113,9 @@ pub fn image_main(args: &ImageArgs) -> i32 {
             for pkg in &b.include {
                 let pkg = pkg.trim();
                 if pkg.is_empty() || pkg.starts_with('-') || pkg.contains(char::is_whitespace) {
-                    eprintln!("travis-local image bootstrap: --include: invalid package name {pkg:?}");
+                    eprintln!(
+                        "travis-local image bootstrap: --include: invalid package name {pkg:?}"
+                    );
                     return 2;
                 }
                 if !include.iter().any(|p| p == pkg) {
@@ -124,14 +128,19 @@ pub fn image_main(args: &ImageArgs) -> i32 {
             }
             let spec = BootstrapSpec {
                 suite: b.suite.clone(),
-                tag: b.tag.clone().unwrap_or_else(|| format!("travis-local/{}:base", b.suite)),
+                tag: b
+                    .tag
+                    .clone()
+                    .unwrap_or_else(|| format!("travis-local/{}:base", b.suite)),
                 include,
                 mirror: b.mirror.clone(),
                 attempts: b.attempts,
                 trust_host_ca: b.trust_host_ca,
             };
             let tag = spec.tag.clone();
-            match with_engine("image bootstrap", move |d| Box::pin(async move { bootstrap::bootstrap(&d, &spec).await })) {
+            match with_engine("image bootstrap", move |d| {
+                Box::pin(async move { bootstrap::bootstrap(&d, &spec).await })
+            }) {
                 Ok(_) => {
                     println!("{tag}");
                     eprintln!(
@@ -142,11 +151,19 @@ pub fn image_main(args: &ImageArgs) -> i32 {
                 Err(code) => code,
             }
         }
-        ImageCommand::List => match with_engine("image list", |d| Box::pin(async move { bootstrap::list(&d).await })) {
+        ImageCommand::List => match with_engine("image list", |d| {
+            Box::pin(async move { bootstrap::list(&d).await })
+        }) {
             Ok(list) => {
-                println!("{:<45} {:<12} {:>9}  {:<13} DETAIL", "IMAGE", "ID", "SIZE", "KIND");
+                println!(
+                    "{:<45} {:<12} {:>9}  {:<13} DETAIL",
+                    "IMAGE", "ID", "SIZE", "KIND"
+                );
                 for i in list {
-                    println!("{:<45} {:<12} {:>7.0}MB  {:<13} {}", i.reference, i.id, i.size_mb, i.kind, i.detail);
+                    println!(
+                        "{:<45} {:<12} {:>7.0}MB  {:<13} {}",
+                        i.reference, i.id, i.size_mb, i.kind, i.detail
+                    );
                 }
                 0
             }
@@ -158,7 +175,9 @@ pub fn image_main(args: &ImageArgs) -> i32 {
 pub fn clean_main(args: &CleanArgs) -> i32 {
     let run = args.run.clone();
     let images = args.images;
-    match with_engine("clean", move |d| Box::pin(async move { crate::clean::clean(&d, run.as_deref(), images).await })) {
+    match with_engine("clean", move |d| {
+        Box::pin(async move { crate::clean::clean(&d, run.as_deref(), images).await })
+    }) {
         Ok(done) => {
             println!(
                 "removed {} container(s), {} compose project(s), {} image(s)",

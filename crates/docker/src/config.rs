@@ -31,7 +31,10 @@ impl ProjectConfig {
 
     /// Parses the text of a config file named `path` (for messages).
     pub fn parse(text: &str, path: &Path) -> Result<Self, String> {
-        let mut cfg = ProjectConfig { path: Some(path.to_path_buf()), ..Default::default() };
+        let mut cfg = ProjectConfig {
+            path: Some(path.to_path_buf()),
+            ..Default::default()
+        };
         if text.trim().is_empty() {
             return Ok(cfg);
         }
@@ -40,23 +43,28 @@ impl ProjectConfig {
         let map = match value {
             Value::Object(map) => map,
             Value::Null => return Ok(cfg),
-            _ => return Err(format!("{}: expected a mapping at the top level", path.display())),
+            _ => {
+                return Err(format!(
+                    "{}: expected a mapping at the top level",
+                    path.display()
+                ))
+            }
         };
         if let Some(images) = map.get("images") {
             match images {
                 Value::Null => {}
                 Value::String(_) | Value::Object(_) => cfg.images = Some(images.clone()),
-                _ => {
-                    return Err(format!(
-                        "{}: `images` must be a mapping (default, <language>, dist) or an image name",
-                        path.display()
-                    ))
-                }
+                _ => return Err(format!(
+                    "{}: `images` must be a mapping (default, <language>, dist) or an image name",
+                    path.display()
+                )),
             }
         }
         match map.get("network") {
             None | Some(Value::Null) => {}
-            Some(Value::String(s)) if !s.trim().is_empty() => cfg.network = Some(s.trim().to_string()),
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                cfg.network = Some(s.trim().to_string())
+            }
             Some(_) => {
                 return Err(format!(
                     "{}: `network` must be bridge, host or a network name",
@@ -73,7 +81,12 @@ impl ProjectConfig {
             Some(Value::String(s)) if matches!(s.as_str(), "false" | "no" | "off") => {
                 cfg.trust_host_ca = Some(false)
             }
-            Some(_) => return Err(format!("{}: `trust_host_ca` must be true or false", path.display())),
+            Some(_) => {
+                return Err(format!(
+                    "{}: `trust_host_ca` must be true or false",
+                    path.display()
+                ))
+            }
         }
         Ok(cfg)
     }
@@ -96,14 +109,20 @@ mod tests {
     #[test]
     fn rejects_bad_types_naming_the_file() {
         let err = ProjectConfig::parse("network: [a]\n", Path::new("x/config.yml")).unwrap_err();
-        assert!(err.contains("x/config.yml") && err.contains("network"), "{err}");
+        assert!(
+            err.contains("x/config.yml") && err.contains("network"),
+            "{err}"
+        );
         let err = ProjectConfig::parse("images: 3\n", Path::new("c.yml")).unwrap_err();
         assert!(err.contains("images"), "{err}");
     }
 
     #[test]
     fn empty_and_missing_are_fine() {
-        assert_eq!(ProjectConfig::parse("", Path::new("c")).map(|c| c.images), Ok(None));
+        assert_eq!(
+            ProjectConfig::parse("", Path::new("c")).map(|c| c.images),
+            Ok(None)
+        );
         let dir = std::env::temp_dir().join("tl-docker-no-such-dir-for-config");
         assert_eq!(ProjectConfig::load_dir(&dir), Ok(ProjectConfig::default()));
     }

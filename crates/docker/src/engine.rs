@@ -50,12 +50,18 @@ pub async fn connect() -> Result<Docker, ExecError> {
 
 /// An environment error (exit 4).
 pub fn env_err(message: impl Into<String>) -> ExecError {
-    ExecError { environment: true, message: message.into() }
+    ExecError {
+        environment: true,
+        message: message.into(),
+    }
 }
 
 /// An operational error that is not the environment's fault (exit 2 via the runner).
 pub fn op_err(message: impl Into<String>) -> ExecError {
-    ExecError { environment: false, message: message.into() }
+    ExecError {
+        environment: false,
+        message: message.into(),
+    }
 }
 
 /// The error and its sources, on one line, without repeating identical parts.
@@ -80,7 +86,10 @@ pub fn one_line(err: &dyn std::error::Error) -> String {
 pub fn is_not_found(err: &bollard::errors::Error) -> bool {
     matches!(
         err,
-        bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
     )
 }
 

@@ -136,7 +136,7 @@ pub fn parse_memory(text: &str) -> Result<i64, String> {
         .parse()
         .map_err(|_| format!("--memory {text}: expected a size such as 512m or 2g"))?;
     let bytes = n * mult;
-    if !(bytes >= 6.0 * 1024.0 * 1024.0 && bytes < 9.0e18) {
+    if !(6.0 * 1024.0 * 1024.0..9.0e18).contains(&bytes) {
         return Err(format!("--memory {text}: must be at least 6m"));
     }
     Ok(bytes as i64)
@@ -145,7 +145,9 @@ pub fn parse_memory(text: &str) -> Result<i64, String> {
 /// `--cpus 1.5` → nano CPUs.
 pub fn parse_cpus(cpus: f64) -> Result<i64, String> {
     if !(cpus > 0.0 && cpus <= 1024.0) {
-        return Err(format!("--cpus {cpus}: expected a positive number such as 2 or 0.5"));
+        return Err(format!(
+            "--cpus {cpus}: expected a positive number such as 2 or 0.5"
+        ));
     }
     Ok((cpus * 1e9) as i64)
 }
@@ -155,7 +157,9 @@ fn absolute(path: &Path) -> PathBuf {
         if path.is_absolute() {
             path.to_path_buf()
         } else {
-            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
         }
     })
 }
@@ -201,9 +205,15 @@ impl DockerExecutor {
     pub fn image_for(&self, job: &JobRun) -> (String, images::Source) {
         let project_images = self.settings.project.images.clone().or_else(|| {
             // Fall back to the copy of the project in the build dir.
-            ProjectConfig::load_dir(&job.build_dir).ok().and_then(|c| c.images)
+            ProjectConfig::load_dir(&job.build_dir)
+                .ok()
+                .and_then(|c| c.images)
         });
-        images::resolve(self.settings.image.as_deref(), project_images.as_ref(), &job.config)
+        images::resolve(
+            self.settings.image.as_deref(),
+            project_images.as_ref(),
+            &job.config,
+        )
     }
 
     /// Base image present (pull policy) and its Travis layer built; returns the layer tag.
@@ -217,7 +227,12 @@ impl DockerExecutor {
             progress.set_message(line)
         })
         .await
-        .map_err(|e| env_err(format!("job {}: {} (image chosen by {source})", job.number, e.message)))?;
+        .map_err(|e| {
+            env_err(format!(
+                "job {}: {} (image chosen by {source})",
+                job.number, e.message
+            ))
+        })?;
         let spec = LayerSpec::new(&base, &base_id, self.settings.trust_host_ca)?;
         let tag = layer::ensure(&self.docker, &spec, progress).await?;
         layers.insert(base, tag.clone());
@@ -225,7 +240,12 @@ impl DockerExecutor {
     }
 
     /// Runs a short command in the container (no TTY) and returns (exit code, output).
-    async fn exec_capture(&self, container: &str, user: &str, cmd: &[&str]) -> Result<(i64, String), ExecError> {
+    async fn exec_capture(
+        &self,
+        container: &str,
+        user: &str,
+        cmd: &[&str],
+    ) -> Result<(i64, String), ExecError> {
         let config = ExecConfig {
             attach_stdout: Some(true),
             attach_stderr: Some(true),
@@ -268,7 +288,10 @@ impl DockerExecutor {
     }
 
     async fn remove_container(&self, name: &str) {
-        let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
         let _ = self.docker.remove_container(name, Some(opts)).await;
     }
 
@@ -288,7 +311,12 @@ impl DockerExecutor {
     }
 
     /// Creates and starts the job container; uploads the script.
-    async fn start(&self, job: &JobRun, layer: &str, sink: &dyn OutputSink) -> Result<JobContainer, ExecError> {
+    async fn start(
+        &self,
+        job: &JobRun,
+        layer: &str,
+        sink: &dyn OutputSink,
+    ) -> Result<JobContainer, ExecError> {
         let name = job_name(&job.run_id, &job.number);
         let home = absolute(&job.home_dir);
         let build = absolute(&job.build_dir);
@@ -298,7 +326,10 @@ impl DockerExecutor {
         self.remove_container(&name).await;
 
         let wants_docker = services(&job.config).iter().any(|s| s == "docker");
-        let mut binds = vec![format!("{home_s}:{home_s}"), format!("{home_s}:/home/travis")];
+        let mut binds = vec![
+            format!("{home_s}:{home_s}"),
+            format!("{home_s}:/home/travis"),
+        ];
         if !build.starts_with(&home) {
             binds.push(format!("{build_s}:{build_s}"));
         }
@@ -317,7 +348,11 @@ impl DockerExecutor {
         let host_config = HostConfig {
             binds: Some(binds),
             network_mode: Some(self.settings.network.clone()),
-            group_add: if group_add.is_empty() { None } else { Some(group_add) },
+            group_add: if group_add.is_empty() {
+                None
+            } else {
+                Some(group_add)
+            },
             init: Some(true),
             nano_cpus: self.settings.nano_cpus,
             memory: self.settings.memory,
@@ -337,9 +372,15 @@ impl DockerExecutor {
             ..Default::default()
         };
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
-        self.docker.create_container(Some(opts), body).await.map_err(|e| {
-            env_err(format!("cannot create the job container from {layer}: {}", api_message(&e)))
-        })?;
+        self.docker
+            .create_container(Some(opts), body)
+            .await
+            .map_err(|e| {
+                env_err(format!(
+                    "cannot create the job container from {layer}: {}",
+                    api_message(&e)
+                ))
+            })?;
         let jc = JobContainer {
             name: name.clone(),
             layer: layer.to_string(),
@@ -359,9 +400,17 @@ impl DockerExecutor {
         let (uid, _) = host_ids();
         if uid != TRAVIS_UID {
             let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
-            let (code, out) = self.exec_capture(&name, "root", &["chown", "-R", &own, &home_s]).await?;
+            let (code, out) = self
+                .exec_capture(&name, "root", &["chown", "-R", &own, &home_s])
+                .await?;
             if code != 0 {
-                sink.output(format!("travis-local: warning: cannot hand {home_s} to travis: {}\n", out.trim()).as_bytes());
+                sink.output(
+                    format!(
+                        "travis-local: warning: cannot hand {home_s} to travis: {}\n",
+                        out.trim()
+                    )
+                    .as_bytes(),
+                );
             }
         }
         // The script, as a file owned by travis.
@@ -377,11 +426,18 @@ impl DockerExecutor {
             .append_data(&mut header, "build.sh", job.script.as_bytes())
             .and_then(|_| tar.into_inner())
             .map_err(|e| op_err(format!("cannot pack the job script: {e}")))?;
-        let opts = UploadToContainerOptionsBuilder::default().path("/home/travis").build();
+        let opts = UploadToContainerOptionsBuilder::default()
+            .path("/home/travis")
+            .build();
         self.docker
             .upload_to_container(&name, Some(opts), bollard::body_full(archive.into()))
             .await
-            .map_err(|e| op_err(format!("cannot upload the job script into {name}: {}", api_message(&e))))?;
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot upload the job script into {name}: {}",
+                    api_message(&e)
+                ))
+            })?;
         // Services other than docker: the image's own init scripts, else a warning.
         for service in services(&job.config) {
             if service == "docker" {
@@ -452,14 +508,36 @@ impl DockerExecutor {
             .docker
             .create_exec(&jc.name, config)
             .await
-            .map_err(|e| op_err(format!("cannot start the job in {}: {}", jc.name, api_message(&e))))?
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot start the job in {}: {}",
+                    jc.name,
+                    api_message(&e)
+                ))
+            })?
             .id;
         let started = self
             .docker
-            .start_exec(&exec_id, Some(StartExecOptions { tty: true, ..Default::default() }))
+            .start_exec(
+                &exec_id,
+                Some(StartExecOptions {
+                    tty: true,
+                    ..Default::default()
+                }),
+            )
             .await
-            .map_err(|e| op_err(format!("cannot start the job in {}: {}", jc.name, api_message(&e))))?;
-        let StartExecResults::Attached { mut output, input: _input } = started else {
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot start the job in {}: {}",
+                    jc.name,
+                    api_message(&e)
+                ))
+            })?;
+        let StartExecResults::Attached {
+            mut output,
+            input: _input,
+        } = started
+        else {
             return Err(op_err("the engine detached the job's exec".to_string()));
         };
 
@@ -531,11 +609,17 @@ impl DockerExecutor {
             if let Some(reason) = cancel.reason() {
                 return Ok(JobEnd::Cancelled(reason));
             }
-            return Ok(JobEnd::Killed(format!("the job container {} stopped from outside ({why})", jc.name)));
+            return Ok(JobEnd::Killed(format!(
+                "the job container {} stopped from outside ({why})",
+                jc.name
+            )));
         }
         match code {
             Some(c) => Ok(JobEnd::Exited(i32::try_from(c).unwrap_or(255))),
-            None => Ok(JobEnd::Killed(format!("the job's exit status in {} is unknown", jc.name))),
+            None => Ok(JobEnd::Killed(format!(
+                "the job's exit status in {} is unknown",
+                jc.name
+            ))),
         }
     }
 
@@ -543,38 +627,65 @@ impl DockerExecutor {
     async fn terminate(&self, name: &str) {
         let config = ExecConfig {
             user: Some("root".into()),
-            cmd: Some(vec!["sh".into(), "-c".into(), "kill -TERM -1 2>/dev/null; true".into()]),
+            cmd: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                "kill -TERM -1 2>/dev/null; true".into(),
+            ]),
             ..Default::default()
         };
         if let Ok(created) = self.docker.create_exec(name, config).await {
             let _ = self
                 .docker
-                .start_exec(&created.id, Some(StartExecOptions { detach: true, ..Default::default() }))
+                .start_exec(
+                    &created.id,
+                    Some(StartExecOptions {
+                        detach: true,
+                        ..Default::default()
+                    }),
+                )
                 .await;
         }
     }
 
     async fn kill(&self, name: &str) {
-        let opts = KillContainerOptionsBuilder::default().signal("SIGKILL").build();
+        let opts = KillContainerOptionsBuilder::default()
+            .signal("SIGKILL")
+            .build();
         let _ = self.docker.kill_container(name, Some(opts)).await;
     }
 
     /// Removes what a compose project left behind (containers, networks, volumes).
     pub async fn remove_compose_project(docker: &Docker, project: &str) {
-        let filter = HashMap::from([("label".to_string(), vec![format!("{LABEL_COMPOSE}={project}")])]);
+        let filter = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{LABEL_COMPOSE}={project}")],
+        )]);
         if let Ok(list) = docker
-            .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
         {
             for c in list {
                 if let Some(id) = c.id {
-                    let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+                    let opts = RemoveContainerOptionsBuilder::default()
+                        .force(true)
+                        .v(true)
+                        .build();
                     let _ = docker.remove_container(&id, Some(opts)).await;
                 }
             }
         }
         if let Ok(list) = docker
-            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filter).build()))
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
         {
             for n in list {
@@ -584,12 +695,19 @@ impl DockerExecutor {
             }
         }
         if let Ok(list) = docker
-            .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filter).build()))
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
         {
             for v in list.volumes.unwrap_or_default() {
                 let _ = docker
-                    .remove_volume(&v.name, Some(RemoveVolumeOptionsBuilder::default().force(true).build()))
+                    .remove_volume(
+                        &v.name,
+                        Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
+                    )
                     .await;
             }
         }
@@ -605,7 +723,9 @@ impl DockerExecutor {
         let home = jc.home.display().to_string();
         let (running, _) = self.container_running(&jc.name).await;
         if running {
-            let _ = self.exec_capture(&jc.name, "root", &["chown", "-R", &owner, &home]).await;
+            let _ = self
+                .exec_capture(&jc.name, "root", &["chown", "-R", &owner, &home])
+                .await;
             return;
         }
         // The container is gone (killed): a throwaway one does it.
@@ -616,7 +736,10 @@ impl DockerExecutor {
             cmd: Some(vec!["chown".into(), "-R".into(), owner, home.clone()]),
             entrypoint: Some(vec![]),
             user: Some("root".into()),
-            labels: Some(HashMap::from([(LABEL_RUN.to_string(), "chown".to_string())])),
+            labels: Some(HashMap::from([(
+                LABEL_RUN.to_string(),
+                "chown".to_string(),
+            )])),
             host_config: Some(HostConfig {
                 binds: Some(vec![format!("{home}:{home}")]),
                 network_mode: Some("none".into()),
@@ -624,7 +747,9 @@ impl DockerExecutor {
             }),
             ..Default::default()
         };
-        let opts = CreateContainerOptionsBuilder::default().name(&helper).build();
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&helper)
+            .build();
         if self.docker.create_container(Some(opts), body).await.is_ok()
             && self.docker.start_container(&helper, None).await.is_ok()
         {
@@ -653,7 +778,12 @@ impl DockerExecutor {
         self.remove_container(&jc.name).await;
     }
 
-    async fn run_async(&self, job: &JobRun, sink: &dyn OutputSink, cancel: &CancelToken) -> Result<JobEnd, ExecError> {
+    async fn run_async(
+        &self,
+        job: &JobRun,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+    ) -> Result<JobEnd, ExecError> {
         let layer = {
             let progress = Progress::new(&format!("job {}", job.number));
             self.layer_for(job, &progress).await?
@@ -664,7 +794,11 @@ impl DockerExecutor {
         let jc = self.start(job, &layer, sink).await?;
         let result = self.run_script(job, &jc, sink, cancel).await;
         // Cleanup must finish even when the job was cancelled; bounded so Ctrl-C stays prompt.
-        let _ = tokio::time::timeout(Duration::from_secs(8), self.finish(&jc, result.as_ref().ok())).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(8),
+            self.finish(&jc, result.as_ref().ok()),
+        )
+        .await;
         result
     }
 
@@ -673,7 +807,12 @@ impl DockerExecutor {
         let filter = HashMap::from([("label".to_string(), vec![format!("{LABEL_RUN}={run_id}")])]);
         let list = self
             .docker
-            .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&filter).build()))
+            .list_containers(Some(
+                ListContainersOptionsBuilder::default()
+                    .all(true)
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
             .map_err(|e| env_err(format!("cannot list containers: {}", api_message(&e))))?;
         for c in list {
@@ -715,7 +854,12 @@ impl Executor for DockerExecutor {
         })
     }
 
-    fn run(&self, job: &JobRun, sink: &dyn OutputSink, cancel: &CancelToken) -> Result<JobEnd, ExecError> {
+    fn run(
+        &self,
+        job: &JobRun,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+    ) -> Result<JobEnd, ExecError> {
         self.rt.block_on(self.run_async(job, sink, cancel))
     }
 
@@ -737,13 +881,19 @@ mod tests {
     fn names() {
         assert_eq!(sanitize("Run_42.x"), "run-42-x");
         assert_eq!(sanitize("..."), "x");
-        assert_eq!(job_name("20260101-ab", "1.2"), "travis-local-20260101-ab-1-2");
+        assert_eq!(
+            job_name("20260101-ab", "1.2"),
+            "travis-local-20260101-ab-1-2"
+        );
     }
 
     #[test]
     fn service_lists() {
         assert_eq!(services(&json!({"services": "docker"})), vec!["docker"]);
-        assert_eq!(services(&json!({"services": ["Docker", "redis"]})), vec!["docker", "redis"]);
+        assert_eq!(
+            services(&json!({"services": ["Docker", "redis"]})),
+            vec!["docker", "redis"]
+        );
         assert!(services(&json!({})).is_empty());
         assert_eq!(service_script("redis"), "redis-server");
     }

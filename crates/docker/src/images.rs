@@ -77,7 +77,9 @@ fn scalar_string(v: &Value) -> Option<String> {
 /// The job's language version as written (`3.8`, `lts/*`, `openjdk11`), if any.
 pub fn version(job: &Value) -> Option<String> {
     let key = version_key(&language(job))?;
-    job.get(key).and_then(scalar_string).filter(|s| !s.is_empty())
+    job.get(key)
+        .and_then(scalar_string)
+        .filter(|s| !s.is_empty())
 }
 
 /// The job's dist (Travis's default is focal).
@@ -104,11 +106,15 @@ pub fn ubuntu_version(dist: &str) -> &'static str {
 
 /// Turns a Travis version spec into an image tag.
 fn tag_for(language: &str, version: Option<&str>) -> String {
-    let Some(v) = version else { return "latest".into() };
+    let Some(v) = version else {
+        return "latest".into();
+    };
     let v = v.trim();
     let lower = v.to_ascii_lowercase();
-    if matches!(lower.as_str(), "" | "node" | "stable" | "latest" | "nightly" | "master" | "current" | "beta" | "tip")
-        || lower.starts_with("ruby-head")
+    if matches!(
+        lower.as_str(),
+        "" | "node" | "stable" | "latest" | "nightly" | "master" | "current" | "beta" | "tip"
+    ) || lower.starts_with("ruby-head")
     {
         return "latest".into();
     }
@@ -146,7 +152,9 @@ pub fn builtin(job: &Value) -> String {
         "node_js" => format!("node:{tag}"),
         "ruby" => format!("ruby:{tag}"),
         "go" => format!("golang:{tag}"),
-        "java" | "jvm" | "scala" | "groovy" | "clojure" | "kotlin" => format!("eclipse-temurin:{tag}"),
+        "java" | "jvm" | "scala" | "groovy" | "clojure" | "kotlin" => {
+            format!("eclipse-temurin:{tag}")
+        }
         "rust" => format!("rust:{tag}"),
         "php" => format!("php:{tag}"),
         _ => format!("ubuntu:{}", ubuntu_version(&dist(job))),
@@ -209,7 +217,10 @@ pub fn split_reference(image: &str) -> (String, String) {
     }
     let last_slash = image.rfind('/').map_or(0, |i| i + 1);
     match image[last_slash..].rfind(':') {
-        Some(i) => (image[..last_slash + i].to_string(), image[last_slash + i + 1..].to_string()),
+        Some(i) => (
+            image[..last_slash + i].to_string(),
+            image[last_slash + i + 1..].to_string(),
+        ),
         None => (image.to_string(), "latest".to_string()),
     }
 }
@@ -231,7 +242,12 @@ pub async fn ensure(
     let present = match docker.inspect_image(image).await {
         Ok(info) => info.id,
         Err(e) if is_not_found(&e) => None,
-        Err(e) => return Err(env_err(format!("cannot inspect image {image}: {}", api_message(&e)))),
+        Err(e) => {
+            return Err(env_err(format!(
+                "cannot inspect image {image}: {}",
+                api_message(&e)
+            )))
+        }
     };
     if let Some(id) = &present {
         if policy != PullPolicy::Always {
@@ -272,7 +288,9 @@ pub async fn ensure(
     if let Some(why) = failure {
         if policy == PullPolicy::Always {
             if let Some(id) = present {
-                progress(&format!("warning: cannot pull {image} ({why}); using the local copy"));
+                progress(&format!(
+                    "warning: cannot pull {image} ({why}); using the local copy"
+                ));
                 return Ok(id);
             }
         }
@@ -298,18 +316,45 @@ mod tests {
 
     #[test]
     fn builtin_table() {
-        assert_eq!(builtin(&json!({"language":"python","python":"3.8"})), "python:3.8");
-        assert_eq!(builtin(&json!({"language":"python","python":3.1})), "python:3.1");
+        assert_eq!(
+            builtin(&json!({"language":"python","python":"3.8"})),
+            "python:3.8"
+        );
+        assert_eq!(
+            builtin(&json!({"language":"python","python":3.1})),
+            "python:3.1"
+        );
         assert_eq!(builtin(&json!({"language":"python"})), "python:latest");
-        assert_eq!(builtin(&json!({"language":"node_js","node_js":"lts/*"})), "node:lts");
-        assert_eq!(builtin(&json!({"language":"node_js","node_js":["16", "18"]})), "node:16");
+        assert_eq!(
+            builtin(&json!({"language":"node_js","node_js":"lts/*"})),
+            "node:lts"
+        );
+        assert_eq!(
+            builtin(&json!({"language":"node_js","node_js":["16", "18"]})),
+            "node:16"
+        );
         assert_eq!(builtin(&json!({"language":"ruby","rvm":"2.7"})), "ruby:2.7");
-        assert_eq!(builtin(&json!({"language":"go","go":"1.20.x"})), "golang:1.20");
-        assert_eq!(builtin(&json!({"language":"java","jdk":"openjdk11"})), "eclipse-temurin:11");
-        assert_eq!(builtin(&json!({"language":"rust","rust":"stable"})), "rust:latest");
-        assert_eq!(builtin(&json!({"language":"generic","dist":"jammy"})), "ubuntu:22.04");
+        assert_eq!(
+            builtin(&json!({"language":"go","go":"1.20.x"})),
+            "golang:1.20"
+        );
+        assert_eq!(
+            builtin(&json!({"language":"java","jdk":"openjdk11"})),
+            "eclipse-temurin:11"
+        );
+        assert_eq!(
+            builtin(&json!({"language":"rust","rust":"stable"})),
+            "rust:latest"
+        );
+        assert_eq!(
+            builtin(&json!({"language":"generic","dist":"jammy"})),
+            "ubuntu:22.04"
+        );
         assert_eq!(builtin(&json!({"language":"shell"})), "ubuntu:20.04");
-        assert_eq!(builtin(&json!({"language":"cpp","dist":"bionic"})), "ubuntu:18.04");
+        assert_eq!(
+            builtin(&json!({"language":"cpp","dist":"bionic"})),
+            "ubuntu:18.04"
+        );
         assert_eq!(builtin(&json!({})), "ruby:latest");
     }
 
@@ -329,15 +374,27 @@ mod tests {
         assert_eq!(r(json!({"language":"shell","dist":"focal"})), "d");
         assert_eq!(resolve(Some("x:1"), Some(&images), &json!({})).0, "x:1");
         assert_eq!(resolve(None, Some(&json!("all")), &json!({})).0, "all");
-        assert_eq!(resolve(None, None, &json!({"language":"go"})), ("golang:latest".into(), Source::BuiltIn));
+        assert_eq!(
+            resolve(None, None, &json!({"language":"go"})),
+            ("golang:latest".into(), Source::BuiltIn)
+        );
     }
 
     #[test]
     fn references() {
-        assert_eq!(split_reference("ubuntu"), ("ubuntu".into(), "latest".into()));
+        assert_eq!(
+            split_reference("ubuntu"),
+            ("ubuntu".into(), "latest".into())
+        );
         assert_eq!(split_reference("a/b:c"), ("a/b".into(), "c".into()));
-        assert_eq!(split_reference("localhost:5000/a"), ("localhost:5000/a".into(), "latest".into()));
-        assert_eq!(split_reference("localhost:5000/a:t"), ("localhost:5000/a".into(), "t".into()));
+        assert_eq!(
+            split_reference("localhost:5000/a"),
+            ("localhost:5000/a".into(), "latest".into())
+        );
+        assert_eq!(
+            split_reference("localhost:5000/a:t"),
+            ("localhost:5000/a".into(), "t".into())
+        );
         assert_eq!(split_reference("a@sha256:00").1, "");
     }
 }

@@ -45,13 +45,23 @@ pub struct LayerSpec {
 impl LayerSpec {
     /// Reads the host's CA certificates when `trust_host_ca` is set.
     pub fn new(base: &str, base_id: &str, trust_host_ca: bool) -> Result<Self, ExecError> {
-        let ca_certs = if trust_host_ca { read_host_cas(Path::new(HOST_CA_DIR))? } else { Vec::new() };
-        Ok(Self { base: base.to_string(), base_id: base_id.to_string(), ca_certs })
+        let ca_certs = if trust_host_ca {
+            read_host_cas(Path::new(HOST_CA_DIR))?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            base: base.to_string(),
+            base_id: base_id.to_string(),
+            ca_certs,
+        })
     }
 
     fn dockerfile(&self) -> String {
         let env = if self.ca_certs.is_empty() { "" } else { CA_ENV };
-        DOCKERFILE.replace("{{BASE}}", &self.base).replace("{{ENV}}", env)
+        DOCKERFILE
+            .replace("{{BASE}}", &self.base)
+            .replace("{{ENV}}", env)
     }
 
     /// The content-hash tag, e.g. `travis-local/layer:3f2a…`.
@@ -90,10 +100,16 @@ impl LayerSpec {
             }
             Ok(())
         })();
-        result.map_err(|e| env_err(format!("cannot assemble the Travis layer build context: {e}")))?;
-        builder
-            .into_inner()
-            .map_err(|e| env_err(format!("cannot assemble the Travis layer build context: {e}")))
+        result.map_err(|e| {
+            env_err(format!(
+                "cannot assemble the Travis layer build context: {e}"
+            ))
+        })?;
+        builder.into_inner().map_err(|e| {
+            env_err(format!(
+                "cannot assemble the Travis layer build context: {e}"
+            ))
+        })
     }
 }
 
@@ -102,7 +118,12 @@ pub fn read_host_cas(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ExecError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(env_err(format!("--trust-host-ca: cannot read {}: {e}", dir.display()))),
+        Err(e) => {
+            return Err(env_err(format!(
+                "--trust-host-ca: cannot read {}: {e}",
+                dir.display()
+            )))
+        }
     };
     let mut out = Vec::new();
     for entry in entries.flatten() {
@@ -111,8 +132,12 @@ pub fn read_host_cas(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ExecError> {
         if !name.ends_with(".crt") || !path.is_file() {
             continue;
         }
-        let bytes = std::fs::read(&path)
-            .map_err(|e| env_err(format!("--trust-host-ca: cannot read {}: {e}", path.display())))?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            env_err(format!(
+                "--trust-host-ca: cannot read {}: {e}",
+                path.display()
+            ))
+        })?;
         out.push((name, bytes));
     }
     out.sort();
@@ -122,14 +147,26 @@ pub fn read_host_cas(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ExecError> {
 /// Returns the layer tag for `spec`, building it when it does not exist yet. Build
 /// output is shown through `progress`; a failed build is an environment error that
 /// quotes the end of the build log.
-pub async fn ensure(docker: &Docker, spec: &LayerSpec, progress: &Progress) -> Result<String, ExecError> {
+pub async fn ensure(
+    docker: &Docker,
+    spec: &LayerSpec,
+    progress: &Progress,
+) -> Result<String, ExecError> {
     let tag = spec.tag();
     match docker.inspect_image(&tag).await {
         Ok(_) => return Ok(tag),
         Err(e) if is_not_found(&e) => {}
-        Err(e) => return Err(env_err(format!("cannot inspect image {tag}: {}", api_message(&e)))),
+        Err(e) => {
+            return Err(env_err(format!(
+                "cannot inspect image {tag}: {}",
+                api_message(&e)
+            )))
+        }
     }
-    progress.set_message(&format!("building the Travis layer for {} ({tag})", spec.base));
+    progress.set_message(&format!(
+        "building the Travis layer for {} ({tag})",
+        spec.base
+    ));
     let mut labels = HashMap::new();
     labels.insert("travis-local.layer".to_string(), "1".to_string());
     labels.insert("travis-local.base".to_string(), spec.base.clone());
@@ -171,11 +208,21 @@ pub async fn ensure(docker: &Docker, spec: &LayerSpec, progress: &Progress) -> R
         }
     }
     if let Some(why) = failure {
-        let tail: Vec<&str> = log.iter().rev().take(15).rev().map(String::as_str).collect();
+        let tail: Vec<&str> = log
+            .iter()
+            .rev()
+            .take(15)
+            .rev()
+            .map(String::as_str)
+            .collect();
         return Err(env_err(format!(
             "building the Travis layer on {} failed: {why}{}",
             spec.base,
-            if tail.is_empty() { String::new() } else { format!("\n  build log (end):\n    {}", tail.join("\n    ")) }
+            if tail.is_empty() {
+                String::new()
+            } else {
+                format!("\n  build log (end):\n    {}", tail.join("\n    "))
+            }
         )));
     }
     match docker.inspect_image(&tag).await {
@@ -196,37 +243,61 @@ mod tests {
     use super::*;
 
     fn spec(base_id: &str, certs: Vec<(String, Vec<u8>)>) -> LayerSpec {
-        LayerSpec { base: "img:1".into(), base_id: base_id.into(), ca_certs: certs }
+        LayerSpec {
+            base: "img:1".into(),
+            base_id: base_id.into(),
+            ca_certs: certs,
+        }
     }
 
     #[test]
     fn tag_depends_on_inputs() {
         let a = spec("sha256:a", vec![]).tag();
-        assert!(a.starts_with("travis-local/layer:") && a.len() == LAYER_REPO.len() + 17, "{a}");
+        assert!(
+            a.starts_with("travis-local/layer:") && a.len() == LAYER_REPO.len() + 17,
+            "{a}"
+        );
         assert_eq!(a, spec("sha256:a", vec![]).tag());
         assert_ne!(a, spec("sha256:b", vec![]).tag());
-        assert_ne!(a, spec("sha256:a", vec![("x.crt".into(), b"pem".to_vec())]).tag());
+        assert_ne!(
+            a,
+            spec("sha256:a", vec![("x.crt".into(), b"pem".to_vec())]).tag()
+        );
     }
 
     #[test]
     fn dockerfile_and_context() {
         let s = spec("id", vec![("x.crt".into(), b"pem".to_vec())]);
         let df = s.dockerfile();
-        assert!(df.contains("FROM img:1") && df.contains("PIP_CERT="), "{df}");
+        assert!(
+            df.contains("FROM img:1") && df.contains("PIP_CERT="),
+            "{df}"
+        );
         assert!(!spec("id", vec![]).dockerfile().contains("PIP_CERT"));
         let ctx = s.context().expect("context");
         let mut archive = tar::Archive::new(ctx.as_slice());
         let names: Vec<String> = archive
             .entries()
             .expect("entries")
-            .map(|e| e.expect("entry").path().expect("path").display().to_string())
+            .map(|e| {
+                e.expect("entry")
+                    .path()
+                    .expect("path")
+                    .display()
+                    .to_string()
+            })
             .collect();
         assert!(names.contains(&"Dockerfile".to_string()));
-        assert!(names.contains(&"travis-local-layer/ca/x.crt".to_string()), "{names:?}");
+        assert!(
+            names.contains(&"travis-local-layer/ca/x.crt".to_string()),
+            "{names:?}"
+        );
     }
 
     #[test]
     fn host_cas_missing_dir_is_empty() {
-        assert!(read_host_cas(Path::new("/nonexistent/tl")).expect("ok").is_empty());
+        assert!(read_host_cas(Path::new("/nonexistent/tl"))
+            .expect("ok")
+            .is_empty());
     }
 }

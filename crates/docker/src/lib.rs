@@ -21,18 +21,35 @@ use travis_local_runner::executor::{ExecError, Executor};
 /// Flags + `.travis-local/config.yml` (of the current directory) → settings.
 pub fn settings_from_args(args: &cli::DockerArgs) -> Result<Settings, ExecError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let project = config::ProjectConfig::load_dir(&cwd).map_err(|m| ExecError { environment: false, message: m })?;
-    let usage = |message: String| ExecError { environment: false, message };
+    let project = config::ProjectConfig::load_dir(&cwd).map_err(|m| ExecError {
+        environment: false,
+        message: m,
+    })?;
+    let usage = |message: String| ExecError {
+        environment: false,
+        message,
+    };
     let network = args
         .network
         .clone()
         .or_else(|| project.network.clone())
         .unwrap_or_else(|| "bridge".to_string());
     if network.trim().is_empty() {
-        return Err(usage("--network: expected bridge, host or a network name".into()));
+        return Err(usage(
+            "--network: expected bridge, host or a network name".into(),
+        ));
     }
-    let nano_cpus = args.cpus.map(executor::parse_cpus).transpose().map_err(usage)?;
-    let memory = args.memory.as_deref().map(executor::parse_memory).transpose().map_err(usage)?;
+    let nano_cpus = args
+        .cpus
+        .map(executor::parse_cpus)
+        .transpose()
+        .map_err(usage)?;
+    let memory = args
+        .memory
+        .as_deref()
+        .map(executor::parse_memory)
+        .transpose()
+        .map_err(usage)?;
     let trust_host_ca = if args.no_trust_host_ca {
         false
     } else {

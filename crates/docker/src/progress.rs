@@ -25,7 +25,10 @@ impl Progress {
         } else {
             None
         };
-        Self { bar, prefix: prefix.to_string() }
+        Self {
+            bar,
+            prefix: prefix.to_string(),
+        }
     }
 
     /// The current step; on a pipe only milestones (`Step N/M`, our own messages).
@@ -37,7 +40,17 @@ impl Progress {
                 let milestone = msg.starts_with("Step ")
                     || msg.starts_with("building")
                     || msg.starts_with("pulling")
-                    || msg.starts_with("debootstrap")
+                    || (msg.starts_with("debootstrap")
+                        && ![
+                            "Retrieving",
+                            "Validating",
+                            "Extracting",
+                            "Unpacking",
+                            "Configuring",
+                            "Checking",
+                        ]
+                        .iter()
+                        .any(|verb| msg.contains(&format!("I: {verb} "))))
                     || msg.starts_with("importing")
                     || msg.starts_with("travis-local layer:")
                     || msg.starts_with("warning");

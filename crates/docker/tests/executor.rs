@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use travis_local_docker::cli::DockerArgs;
 use travis_local_docker::images::PullPolicy;
-use travis_local_runner::executor::{CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink};
+use travis_local_runner::executor::{
+    CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
+};
 
 const IMAGE: &str = "travis-local/bookworm:ci";
 
@@ -25,7 +27,10 @@ impl OutputSink for Collect {
 
 impl Collect {
     fn text(&self) -> String {
-        self.0.lock().map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -43,7 +48,10 @@ fn executor(args: DockerArgs, test: &str) -> Option<Box<dyn Executor>> {
     match travis_local_docker::executor_from_args(&args) {
         Ok(ex) if image_ok => Some(ex),
         Ok(_) => {
-            assert!(!ci(), "{test}: {IMAGE} is missing under CI=true (scripts/images.sh builds it)");
+            assert!(
+                !ci(),
+                "{test}: {IMAGE} is missing under CI=true (scripts/images.sh builds it)"
+            );
             eprintln!("NOTICE {test}: skipped, {IMAGE} is missing (run scripts/images.sh)");
             None
         }
@@ -56,7 +64,11 @@ fn executor(args: DockerArgs, test: &str) -> Option<Box<dyn Executor>> {
 }
 
 fn args() -> DockerArgs {
-    DockerArgs { image: Some(IMAGE.into()), pull: PullPolicy::Never, ..Default::default() }
+    DockerArgs {
+        image: Some(IMAGE.into()),
+        pull: PullPolicy::Never,
+        ..Default::default()
+    }
 }
 
 struct Job {
@@ -65,7 +77,10 @@ struct Job {
 }
 
 fn job(name: &str, script: &str, config: serde_json::Value) -> Job {
-    let dir = tempfile::Builder::new().prefix("tl-docker-test.").tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix("tl-docker-test.")
+        .tempdir()
+        .expect("tempdir");
     let home = dir.path().join("home/travis");
     let build = home.join("build/owner/repo");
     std::fs::create_dir_all(&build).expect("mkdir");
@@ -88,15 +103,24 @@ fn job(name: &str, script: &str, config: serde_json::Value) -> Job {
 
 fn labelled(run_id: &str) -> Vec<String> {
     let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label=travis-local.run={run_id}")])
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=travis-local.run={run_id}"),
+        ])
         .output()
         .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 fn run(ex: &dyn Executor, j: &Job, cancel: &CancelToken) -> (Result<JobEnd, ExecError>, String) {
     let sink = Collect::default();
-    ex.prepare(std::slice::from_ref(&j.run), &sink).expect("prepare");
+    ex.prepare(std::slice::from_ref(&j.run), &sink)
+        .expect("prepare");
     let end = ex.run(&j.run, &sink, cancel);
     ex.cleanup(&j.run.run_id).expect("cleanup");
     (end, sink.text())
@@ -104,7 +128,9 @@ fn run(ex: &dyn Executor, j: &Job, cancel: &CancelToken) -> (Result<JobEnd, Exec
 
 #[test]
 fn runs_script_as_travis_in_the_build_dir_and_returns_the_exit_code() {
-    let Some(ex) = executor(args(), "exit_code") else { return };
+    let Some(ex) = executor(args(), "exit_code") else {
+        return;
+    };
     let script = r#"
 echo "user=$(id -un) uid=$(id -u) home=$HOME"
 echo "pwd=$(pwd)"
@@ -119,8 +145,14 @@ exit 3
     let j = job("exit", script, json!({"language": "shell"}));
     let (end, out) = run(ex.as_ref(), &j, &CancelToken::new());
     assert_eq!(end.expect("run"), JobEnd::Exited(3), "{out}");
-    assert!(out.contains("user=travis uid=2000 home=/home/travis"), "{out}");
-    assert!(out.contains(&format!("pwd={}", j.run.build_dir.display())), "{out}");
+    assert!(
+        out.contains("user=travis uid=2000 home=/home/travis"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("pwd={}", j.run.build_dir.display())),
+        "{out}"
+    );
     assert!(out.contains("hello from the host"), "{out}");
     assert!(out.contains("secret=s3cr3t"), "{out}");
     assert!(out.contains("tty=yes") && out.contains("sudo=yes"), "{out}");
@@ -138,8 +170,14 @@ exit 3
 
 #[test]
 fn zero_exit_and_state_across_lines() {
-    let Some(ex) = executor(args(), "zero") else { return };
-    let j = job("zero", "export A=1\ncd /tmp\necho \"A=$A $(pwd)\"\n", json!({}));
+    let Some(ex) = executor(args(), "zero") else {
+        return;
+    };
+    let j = job(
+        "zero",
+        "export A=1\ncd /tmp\necho \"A=$A $(pwd)\"\n",
+        json!({}),
+    );
     let (end, out) = run(ex.as_ref(), &j, &CancelToken::new());
     assert_eq!(end.expect("run"), JobEnd::Exited(0), "{out}");
     assert!(out.contains("A=1 /tmp"), "{out}");
@@ -147,12 +185,19 @@ fn zero_exit_and_state_across_lines() {
 
 #[test]
 fn cancel_stops_the_job_quickly_and_leaves_nothing() {
-    let Some(ex) = executor(args(), "cancel") else { return };
-    let j = job("cancel", "echo started\nsleep 120\necho not-reached\n", json!({}));
+    let Some(ex) = executor(args(), "cancel") else {
+        return;
+    };
+    let j = job(
+        "cancel",
+        "echo started\nsleep 120\necho not-reached\n",
+        json!({}),
+    );
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
     let sink = Collect::default();
-    ex.prepare(std::slice::from_ref(&j.run), &sink).expect("prepare");
+    ex.prepare(std::slice::from_ref(&j.run), &sink)
+        .expect("prepare");
     let s2 = sink.clone();
     let waiter = std::thread::spawn(move || {
         let start = Instant::now();
@@ -165,7 +210,10 @@ fn cancel_stops_the_job_quickly_and_leaves_nothing() {
     let end = ex.run(&j.run, &sink, &cancel);
     let cancelled_at = waiter.join().expect("thread");
     let took = cancelled_at.elapsed();
-    assert_eq!(end.expect("run"), JobEnd::Cancelled(CancelReason::Interrupted));
+    assert_eq!(
+        end.expect("run"),
+        JobEnd::Cancelled(CancelReason::Interrupted)
+    );
     assert!(took < Duration::from_secs(10), "cancel took {took:?}");
     assert!(!sink.text().contains("not-reached"));
     assert!(labelled(&j.run.run_id).is_empty(), "container left behind");
@@ -174,11 +222,14 @@ fn cancel_stops_the_job_quickly_and_leaves_nothing() {
 
 #[test]
 fn docker_kill_of_the_job_container_is_reported_as_killed() {
-    let Some(ex) = executor(args(), "kill") else { return };
+    let Some(ex) = executor(args(), "kill") else {
+        return;
+    };
     let j = job("kill", "echo started\nsleep 120\n", json!({}));
     let run_id = j.run.run_id.clone();
     let sink = Collect::default();
-    ex.prepare(std::slice::from_ref(&j.run), &sink).expect("prepare");
+    ex.prepare(std::slice::from_ref(&j.run), &sink)
+        .expect("prepare");
     let s2 = sink.clone();
     let killer = std::thread::spawn(move || {
         let start = Instant::now();
@@ -200,7 +251,9 @@ fn docker_kill_of_the_job_container_is_reported_as_killed() {
 
 #[test]
 fn services_docker_gives_the_job_the_engine_and_cleans_the_compose_project() {
-    let Some(ex) = executor(args(), "services_docker") else { return };
+    let Some(ex) = executor(args(), "services_docker") else {
+        return;
+    };
     let script = r#"
 set -e
 docker version --format 'server={{.Server.Version}}'
@@ -223,7 +276,10 @@ echo "project=$COMPOSE_PROJECT_NAME"
     let (end, out) = run(ex.as_ref(), &j, &CancelToken::new());
     assert_eq!(end.expect("run"), JobEnd::Exited(0), "{out}");
     assert!(out.contains("server="), "{out}");
-    assert!(out.contains("hello from the host"), "bind mount at the same path: {out}");
+    assert!(
+        out.contains("hello from the host"),
+        "bind mount at the same path: {out}"
+    );
     let project = out
         .lines()
         .find_map(|l| l.strip_prefix("project="))
@@ -231,23 +287,48 @@ echo "project=$COMPOSE_PROJECT_NAME"
         .trim()
         .to_string();
     let filter = format!("label=com.docker.compose.project={project}");
-    let ps = Command::new("docker").args(["ps", "-aq", "--filter", &filter]).output().expect("ps");
-    assert!(String::from_utf8_lossy(&ps.stdout).trim().is_empty(), "compose containers left");
-    let vols = Command::new("docker").args(["volume", "ls", "-q", "--filter", &filter]).output().expect("vol");
-    assert!(String::from_utf8_lossy(&vols.stdout).trim().is_empty(), "compose volumes left");
-    let nets = Command::new("docker").args(["network", "ls", "-q", "--filter", &filter]).output().expect("net");
-    assert!(String::from_utf8_lossy(&nets.stdout).trim().is_empty(), "compose networks left");
+    let ps = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+        .expect("ps");
+    assert!(
+        String::from_utf8_lossy(&ps.stdout).trim().is_empty(),
+        "compose containers left"
+    );
+    let vols = Command::new("docker")
+        .args(["volume", "ls", "-q", "--filter", &filter])
+        .output()
+        .expect("vol");
+    assert!(
+        String::from_utf8_lossy(&vols.stdout).trim().is_empty(),
+        "compose volumes left"
+    );
+    let nets = Command::new("docker")
+        .args(["network", "ls", "-q", "--filter", &filter])
+        .output()
+        .expect("net");
+    assert!(
+        String::from_utf8_lossy(&nets.stdout).trim().is_empty(),
+        "compose networks left"
+    );
 }
 
 #[test]
 fn missing_image_with_pull_never_is_an_environment_error() {
     let mut a = args();
     a.image = Some("travis-local/does-not-exist:never".into());
-    let Some(ex) = executor(a, "pull_never") else { return };
+    let Some(ex) = executor(a, "pull_never") else {
+        return;
+    };
     let j = job("pullnever", "true\n", json!({}));
-    let err = ex.prepare(std::slice::from_ref(&j.run), &Collect::default()).expect_err("must fail");
+    let err = ex
+        .prepare(std::slice::from_ref(&j.run), &Collect::default())
+        .expect_err("must fail");
     assert!(err.environment, "{err}");
-    assert!(err.message.contains("travis-local/does-not-exist:never"), "{err}");
+    assert!(
+        err.message.contains("travis-local/does-not-exist:never"),
+        "{err}"
+    );
     assert!(err.message.contains("image bootstrap"), "{err}");
 }
 
@@ -255,11 +336,17 @@ fn missing_image_with_pull_never_is_an_environment_error() {
 fn keep_on_failure_keeps_the_container() {
     let mut a = args();
     a.keep_on_failure = true;
-    let Some(ex) = executor(a, "keep") else { return };
+    let Some(ex) = executor(a, "keep") else {
+        return;
+    };
     let j = job("keep", "exit 1\n", json!({}));
     let sink = Collect::default();
-    ex.prepare(std::slice::from_ref(&j.run), &sink).expect("prepare");
-    assert_eq!(ex.run(&j.run, &sink, &CancelToken::new()).expect("run"), JobEnd::Exited(1));
+    ex.prepare(std::slice::from_ref(&j.run), &sink)
+        .expect("prepare");
+    assert_eq!(
+        ex.run(&j.run, &sink, &CancelToken::new()).expect("run"),
+        JobEnd::Exited(1)
+    );
     ex.cleanup(&j.run.run_id).expect("cleanup");
     let left = labelled(&j.run.run_id);
     assert_eq!(left.len(), 1, "kept container");

@@ -1,0 +1,496 @@
+//! `travis-local run --executor docker` through the real binary: a subset of the
+//! host-executor phase cases give the same results in a container; `services: docker`
+//! (docker + docker-compose against the host engine); cleanup after SIGINT and after a
+//! `docker kill` of the job container (zero labelled containers); environment errors
+//! (`--pull never` with a missing image, `DOCKER_HOST=unix:///nonexistent`) are exit 4.
+//!
+//! Needs a Docker engine and the test image `travis-local/bookworm:ci`
+//! (scripts/images.sh). Without them the tests print a notice and pass, except under
+//! CI=true where they fail.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
+const IMAGE: &str = "travis-local/bookworm:ci";
+
+fn ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+/// True when the engine and the test image are there; otherwise a notice (or a
+/// failure under CI=true).
+fn docker_ready(test: &str) -> bool {
+    let engine = Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let image = engine
+        && Command::new("docker")
+            .args(["image", "inspect", IMAGE])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    if !image {
+        let why = if engine {
+            format!("{IMAGE} is missing (scripts/images.sh builds it)")
+        } else {
+            "no Docker engine".into()
+        };
+        assert!(!ci(), "{test}: {why} under CI=true");
+        eprintln!("NOTICE {test}: skipped, {why}");
+    }
+    image
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?} failed");
+}
+
+/// A committed repo (branch master, origin github.com/o/r) with these files.
+fn repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "master"]);
+    git(p, &["config", "user.email", "t@example.com"]);
+    git(p, &["config", "user.name", "T"]);
+    git(
+        p,
+        &["remote", "add", "origin", "https://github.com/o/r.git"],
+    );
+    std::fs::write(p.join(".travis.yml"), travis_yml).expect("write config");
+    for (name, text) in files {
+        let path = p.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, text).expect("write");
+    }
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-qm", "init"]);
+    dir
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn dump(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+    /// These lines appear, exactly, in this order.
+    fn seq(&self, expected: &[&str]) -> &Self {
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        let mut at = 0;
+        for e in expected {
+            match lines[at..].iter().position(|l| l == e) {
+                Some(p) => at += p + 1,
+                None => panic!("line {e:?} missing (or out of order)\n{}", self.dump()),
+            }
+        }
+        self
+    }
+    fn absent(&self, line: &str) -> &Self {
+        assert!(
+            !self.stdout.lines().any(|l| l == line),
+            "line {line:?} should not be there\n{}",
+            self.dump()
+        );
+        self
+    }
+    fn exit(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code\n{}", self.dump());
+        self
+    }
+}
+
+fn run_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("run")
+        .args(["--executor", "docker"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("travis-local runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn run(yml: &str, extra: &[&str]) -> Run {
+    let dir = repo(yml, &[]);
+    let mut args = vec!["--image", IMAGE, "--pull", "never"];
+    args.extend_from_slice(extra);
+    run_in(dir.path(), &args, &[])
+}
+
+/// Containers labelled travis-local (any run): `name run-id` lines.
+fn labelled_containers() -> Vec<String> {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            "label=travis-local.run",
+            "--format",
+            "{{.Names}} {{.Label \"travis-local.run\"}}",
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+// ---------------------------------------------------------------- phase semantics
+
+#[test]
+fn pass() {
+    if !docker_ready("pass") {
+        return;
+    }
+    run("language: minimal\nscript: [echo hi]\n", &[])
+        .seq(&[
+            "$ echo hi",
+            "hi",
+            "The command \"echo hi\" exited with 0.",
+            "Done. Your build exited with 0.",
+        ])
+        .exit(0);
+}
+
+#[test]
+fn script_failure_keeps_going_and_fails() {
+    if !docker_ready("script_failure") {
+        return;
+    }
+    run("language: shell\nscript:\n  - echo hi\n  - \"false\"\n  - echo after\nafter_failure: [echo af]\nafter_script: [echo as]\n", &[])
+        .seq(&["hi", "$ false", "The command \"false\" exited with 1.", "after", "af", "as", "Done. Your build exited with 1."])
+        .exit(1);
+}
+
+#[test]
+fn install_error_stops_the_job() {
+    if !docker_ready("install_error") {
+        return;
+    }
+    run(
+        "language: minimal\ninstall: [\"(exit 3)\"]\nscript: [echo s]\nafter_script: [echo as]\n",
+        &[],
+    )
+    .seq(&["The command \"(exit 3)\" failed and exited with 3 during ."])
+    .absent("s")
+    .exit(2);
+}
+
+#[test]
+fn after_script_runs_and_its_failure_is_ignored() {
+    if !docker_ready("after_script") {
+        return;
+    }
+    run(
+        "language: minimal\nscript: [\"true\"]\nafter_script: [\"false\", echo still]\n",
+        &[],
+    )
+    .seq(&["$ false", "still", "Done. Your build exited with 0."])
+    .exit(0);
+}
+
+#[test]
+fn runs_as_travis_in_the_same_path_with_state_across_phases() {
+    if !docker_ready("travis_user") {
+        return;
+    }
+    let r = run(
+        "language: minimal\nbefore_install: [\"export X=1\", \"mkdir -p sub && cd sub\"]\nscript: ['echo \"who=$(id -un):$(id -u) x=$X home=$HOME\"', '[ -t 1 ] && echo tty=yes', 'echo \"dir=$PWD build=$TRAVIS_BUILD_DIR\"']\n",
+        &[],
+    );
+    r.seq(&["who=travis:2000 x=1 home=/home/travis", "tty=yes"])
+        .exit(0);
+    let dir_line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("dir="))
+        .unwrap_or_default()
+        .to_string();
+    let (dir, build) = dir_line
+        .trim_start_matches("dir=")
+        .split_once(" build=")
+        .unwrap_or_else(|| panic!("{}", r.dump()));
+    assert_eq!(dir, format!("{build}/sub"), "{}", r.dump());
+}
+
+#[test]
+fn secrets_are_masked_with_a_tty() {
+    if !docker_ready("secrets") {
+        return;
+    }
+    let dir = repo("language: minimal\nscript: ['echo \"token=$API_TOKEN\"', 'printf \"%s\\n\" \"$API_TOKEN\" | rev | rev']\n", &[]);
+    let p = dir.path();
+    std::fs::create_dir_all(p.join(".travis-local")).expect("mkdir");
+    std::fs::write(
+        p.join(".travis-local/secrets.yml"),
+        "env:\n  - {name: API_TOKEN, value: v3ry-s3cret-42}\n",
+    )
+    .expect("write");
+    std::fs::write(p.join(".git/info/exclude"), ".travis-local/secrets.yml\n").expect("exclude");
+    let r = run_in(p, &["--image", IMAGE, "--pull", "never"], &[]);
+    r.exit(0);
+    assert!(
+        !r.stdout.contains("v3ry-s3cret-42") && !r.stderr.contains("v3ry-s3cret-42"),
+        "{}",
+        r.dump()
+    );
+    assert!(r.stdout.contains("token=[secure]"), "{}", r.dump());
+}
+
+#[test]
+fn job_timeout_errors_and_leaves_no_container() {
+    if !docker_ready("timeout") {
+        return;
+    }
+    let before = labelled_containers().len();
+    run(
+        "language: minimal\nscript: ['while true; do echo tick; sleep 0.2; done']\n",
+        &["--job-timeout", "3s"],
+    )
+    .seq(&["The job exceeded the maximum time limit for jobs, and has been terminated."])
+    .exit(2);
+    assert!(
+        labelled_containers().len() <= before,
+        "containers left: {:?}",
+        labelled_containers()
+    );
+}
+
+// ---------------------------------------------------------------- services: docker
+
+#[test]
+fn services_docker_runs_docker_and_compose_against_the_host_engine() {
+    if !docker_ready("services_docker") {
+        return;
+    }
+    let compose = "version: \"3\"\nservices:\n  idle:\n    image: travis-local/busybox:ci\n    command: [\"sleep\", \"300\"]\n    volumes: [\"./:/code\"]\n";
+    let dir = repo(
+        "language: minimal\nservices: [docker]\nscript:\n  - docker version --format 'server={{.Server.Version}}'\n  - docker-compose up -d\n  - docker-compose exec -T idle cat /code/marker.txt\n  - echo \"project=$COMPOSE_PROJECT_NAME\"\n",
+        &[("docker-compose.yml", compose), ("marker.txt", "marker-from-the-repo\n")],
+    );
+    let r = run_in(dir.path(), &["--image", IMAGE, "--pull", "never"], &[]);
+    r.seq(&["marker-from-the-repo", "Done. Your build exited with 0."])
+        .exit(0);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("server=")),
+        "{}",
+        r.dump()
+    );
+    let project = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("project="))
+        .unwrap_or_else(|| panic!("{}", r.dump()))
+        .trim()
+        .to_string();
+    let filter = format!("label=com.docker.compose.project={project}");
+    let ps = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+        .expect("ps");
+    assert!(
+        String::from_utf8_lossy(&ps.stdout).trim().is_empty(),
+        "compose containers left"
+    );
+    let nets = Command::new("docker")
+        .args(["network", "ls", "-q", "--filter", &filter])
+        .output()
+        .expect("net");
+    assert!(
+        String::from_utf8_lossy(&nets.stdout).trim().is_empty(),
+        "compose networks left"
+    );
+}
+
+// ---------------------------------------------------------------- cleanup
+
+/// Starts a long job, waits for `started`, then calls `interrupt(child pid)`.
+fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duration) {
+    let dir = repo(
+        "language: minimal\nscript: [\"echo started\", \"sleep 120\", \"echo never\"]\n",
+        &[],
+    );
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--executor",
+            "docker",
+            "--image",
+            IMAGE,
+            "--pull",
+            "never",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&buf[..n]);
+                    if String::from_utf8_lossy(&all)
+                        .lines()
+                        .any(|l| l == "started")
+                    {
+                        let _ = tx.send(());
+                    }
+                }
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    if rx.recv_timeout(Duration::from_secs(120)).is_err() {
+        let _ = child.kill();
+        let out = reader.join().unwrap_or_default();
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        panic!("job never started\n{out}\n{err}");
+    }
+    let start = Instant::now();
+    interrupt(child.id());
+    let status = child.wait().expect("wait");
+    let took = start.elapsed();
+    (status.code(), reader.join().expect("reader"), took)
+}
+
+#[test]
+fn sigint_stops_the_job_and_removes_its_container() {
+    if !docker_ready("sigint") {
+        return;
+    }
+    let before: Vec<String> = labelled_containers();
+    let (code, out, took) = interrupted_run(|pid| {
+        let ok = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok);
+    });
+    assert_eq!(code, Some(130), "{out}");
+    assert!(took < Duration::from_secs(10), "cleanup took {took:?}");
+    assert!(!out.lines().any(|l| l == "never"), "{out}");
+    let after: Vec<String> = labelled_containers()
+        .into_iter()
+        .filter(|c| !before.contains(c))
+        .collect();
+    assert!(after.is_empty(), "containers left: {after:?}");
+}
+
+#[test]
+fn docker_kill_of_the_job_container_errors_the_job_and_leaves_nothing() {
+    if !docker_ready("docker_kill") {
+        return;
+    }
+    let before: Vec<String> = labelled_containers();
+    let (code, out, _) = interrupted_run(|_| {
+        for line in labelled_containers()
+            .into_iter()
+            .filter(|c| !before.contains(c))
+        {
+            let name = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let _ = Command::new("docker").args(["kill", &name]).output();
+        }
+    });
+    assert_eq!(code, Some(2), "errored\n{out}");
+    assert!(!out.lines().any(|l| l == "never"), "{out}");
+    let after: Vec<String> = labelled_containers()
+        .into_iter()
+        .filter(|c| !before.contains(c))
+        .collect();
+    assert!(after.is_empty(), "containers left: {after:?}");
+}
+
+// ---------------------------------------------------------------- environment errors
+
+#[test]
+fn missing_image_with_pull_never_is_exit_4_naming_the_image() {
+    if !docker_ready("pull_never") {
+        return;
+    }
+    let dir = repo("language: minimal\nscript: [echo hi]\n", &[]);
+    let r = run_in(
+        dir.path(),
+        &["--image", "travis-local/not-there:1", "--pull", "never"],
+        &[],
+    );
+    r.exit(4);
+    assert!(
+        r.stderr.contains("travis-local/not-there:1"),
+        "{}",
+        r.dump()
+    );
+    assert!(r.stderr.contains("image bootstrap"), "{}", r.dump());
+}
+
+#[test]
+fn unreachable_engine_is_exit_4_with_one_line() {
+    let dir = repo("language: minimal\nscript: [echo hi]\n", &[]);
+    let r = run_in(dir.path(), &[], &[("DOCKER_HOST", "unix:///nonexistent")]);
+    r.exit(4);
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Docker engine"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", r.dump());
+    assert!(lines[0].contains("unix:///nonexistent"), "{}", r.dump());
+    for sub in [["clean"].as_slice(), ["image", "list"].as_slice()] {
+        let out = Command::new(BIN)
+            .args(sub)
+            .env("DOCKER_HOST", "unix:///nonexistent")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(4), "{sub:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{sub:?}: {err}");
+    }
+}
