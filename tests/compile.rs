@@ -228,3 +228,22 @@ fn bad_flags_and_files_fail_clearly() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("env[0]"));
 }
+
+#[test]
+fn unignored_secrets_file_gives_a_warning() {
+    let dir = repo(YML);
+    with_secrets(dir.path());
+    let out = bin()
+        .args(["secrets"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is not ignored by git"));
+    std::fs::write(dir.path().join(".gitignore"), ".travis-local/secrets.yml\n").unwrap();
+    let out = bin()
+        .args(["secrets"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("is not ignored by git"));
+}

@@ -200,6 +200,7 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
             "secure": entries,
             "settings": settings,
             "unused_secure_ids": unused,
+            "warnings": secrets.warnings,
         });
         return Ok(format!(
             "{}\n",
@@ -207,6 +208,9 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
         ));
     }
     let mut out = String::new();
+    for w in &secrets.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     out.push_str(&format!(
         "Secrets file: {}\n\n",
         secrets

@@ -177,6 +177,7 @@ pub fn compile(
         lang: lang::normalize(language),
     };
     cx.compiled.mask = secrets.mask_values();
+    cx.compiled.notices.extend(secrets.warnings.iter().cloned());
     if !job.config.is_object() {
         cx.compiled
             .notices

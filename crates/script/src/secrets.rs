@@ -70,6 +70,9 @@ pub struct Secrets {
     pub secure: Vec<SecurePlain>,
     /// The secrets file that was read, if any.
     pub file: Option<PathBuf>,
+    /// Things the user should fix (e.g. the secrets file is not git-ignored). Contain no
+    /// secret value; `compile` repeats them as notices.
+    pub warnings: Vec<String>,
 }
 
 /// A failure to load secrets, with the exit code the command should end with
@@ -165,6 +168,12 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
             ),
         })?;
         parse_secrets_file(&path.display().to_string(), &text, &mut secrets)?;
+        if git_in_work_tree(&path) && !git_ignores(&path) {
+            secrets.warnings.push(format!(
+                "the secrets file {} is not ignored by git; add it to .gitignore so it is never committed",
+                path.display()
+            ));
+        }
         secrets.file = Some(path);
     } else if explicit {
         return Err(SecretsError {
@@ -191,25 +200,39 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
     Ok(secrets)
 }
 
-/// True when `path` is inside a git work tree and tracked there.
-fn git_tracks(path: &Path) -> bool {
+fn git_at(path: &Path, args: &[&str], with_name: bool) -> bool {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let Some(name) = path.file_name() else {
-        return false;
-    };
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["ls-files", "--error-unmatch", "--"])
-        .arg(name)
-        .stdout(std::process::Stdio::null())
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    if with_name {
+        match path.file_name() {
+            Some(name) => {
+                cmd.arg(name);
+            }
+            None => return false,
+        }
+    }
+    cmd.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+fn git_in_work_tree(path: &Path) -> bool {
+    git_at(path, &["rev-parse", "--is-inside-work-tree"], false)
+}
+
+fn git_ignores(path: &Path) -> bool {
+    git_at(path, &["check-ignore", "-q", "--"], true)
+}
+
+/// True when `path` is inside a git work tree and tracked there.
+fn git_tracks(path: &Path) -> bool {
+    git_at(path, &["ls-files", "--error-unmatch", "--"], true)
 }
 
 fn shell_word(s: &str) -> String {

@@ -580,6 +580,7 @@ fn fork_setup() -> (Secrets, Value) {
             plain: Secret::new("SEC=sec-value"),
         }],
         file: None,
+        warnings: Vec::new(),
     };
     let c = minimal(
         json!({"env": [{"secure": "CIPHER"}], "script": ["echo \"tok=${TOKEN:-unset} sec=${SEC:-unset} pub=$PUB sev=$TRAVIS_SECURE_ENV_VARS pr=$TRAVIS_PULL_REQUEST br=$TRAVIS_BRANCH slug=$TRAVIS_PULL_REQUEST_SLUG ev=$TRAVIS_EVENT_TYPE\""]}),
@@ -934,6 +935,7 @@ fn leak_test_secrets_printed_many_ways() {
             plain: Secret::new("DB_PASS=an0ther-pass"),
         }],
         file: None,
+        warnings: Vec::new(),
     };
     let c = minimal(json!({
         "env": [{"secure": "C2"}],

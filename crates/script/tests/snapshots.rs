@@ -39,6 +39,7 @@ fn secrets() -> Secrets {
             plain: Secret::new("DEPLOY_TOKEN=tok-123"),
         }],
         file: None,
+        warnings: Vec::new(),
     }
 }
 
