@@ -54,10 +54,12 @@ impl ProjectConfig {
             match images {
                 Value::Null => {}
                 Value::String(_) | Value::Object(_) => cfg.images = Some(images.clone()),
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "{}: `images` must be a mapping (default, <language>, dist) or an image name",
                     path.display()
-                )),
+                ))
+                }
             }
         }
         match map.get("network") {

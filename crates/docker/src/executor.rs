@@ -68,6 +68,8 @@ pub struct DockerExecutor {
     layers: tokio::sync::Mutex<HashMap<String, String>>,
     /// Containers kept by --keep-on-failure (spared by `cleanup`).
     kept: Mutex<HashSet<String>>,
+    /// Some job could talk to the engine (compose leftovers are possible).
+    used_docker: std::sync::atomic::AtomicBool,
 }
 
 /// Lower-case, `[a-z0-9-]` only (valid for container names and compose v1 projects).
@@ -174,6 +176,33 @@ fn host_ids() -> (u32, u32) {
     unsafe { (libc::getuid(), libc::getgid()) }
 }
 
+/// With `TRAVIS_LOCAL_DOCKER_TRACE=1`, prints how long each step of a job took (stderr).
+fn trace(step: &str, since: &mut Instant) {
+    if std::env::var_os("TRAVIS_LOCAL_DOCKER_TRACE").is_some() {
+        eprintln!("docker-trace: {step}: {} ms", since.elapsed().as_millis());
+    }
+    *since = Instant::now();
+}
+
+/// `chown -R` on the host (no symlink following); used when we are root and the
+/// engine is local, which saves an exec round trip per job.
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            chown_tree(&entry?.path(), uid, gid)?;
+        }
+    }
+    Ok(())
+}
+
+/// True when ownership can be changed on the host directly.
+fn host_chown_possible() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    engine::local_socket().is_some() && unsafe { libc::geteuid() } == 0
+}
+
 /// Everything `run` created for one job.
 struct JobContainer {
     name: String,
@@ -181,6 +210,8 @@ struct JobContainer {
     home: PathBuf,
     build: PathBuf,
     compose_project: String,
+    /// `services: docker` (the job could talk to the engine).
+    docker_service: bool,
 }
 
 impl DockerExecutor {
@@ -194,6 +225,7 @@ impl DockerExecutor {
             settings,
             layers: tokio::sync::Mutex::new(HashMap::new()),
             kept: Mutex::new(HashSet::new()),
+            used_docker: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -317,6 +349,7 @@ impl DockerExecutor {
         layer: &str,
         sink: &dyn OutputSink,
     ) -> Result<JobContainer, ExecError> {
+        let mut t = Instant::now();
         let name = job_name(&job.run_id, &job.number);
         let home = absolute(&job.home_dir);
         let build = absolute(&job.build_dir);
@@ -324,6 +357,7 @@ impl DockerExecutor {
         let build_s = build.display().to_string();
         // A leftover from a crashed run with the same id would block the name.
         self.remove_container(&name).await;
+        trace("remove leftover", &mut t);
 
         let wants_docker = services(&job.config).iter().any(|s| s == "docker");
         let mut binds = vec![
@@ -381,12 +415,18 @@ impl DockerExecutor {
                     api_message(&e)
                 ))
             })?;
+        trace("create", &mut t);
+        if wants_docker || engine::local_socket().is_none() {
+            self.used_docker
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let jc = JobContainer {
             name: name.clone(),
             layer: layer.to_string(),
             home: home.clone(),
             build,
             compose_project: name.clone(),
+            docker_service: wants_docker || engine::local_socket().is_none(),
         };
         if let Err(e) = self.docker.start_container(&name, None).await {
             self.remove_container(&name).await;
@@ -396,9 +436,17 @@ impl DockerExecutor {
                 api_message(&e)
             )));
         }
+        trace("start", &mut t);
         // The job runs as travis (uid 2000): give it the copied tree.
         let (uid, _) = host_ids();
-        if uid != TRAVIS_UID {
+        if uid != TRAVIS_UID && host_chown_possible() {
+            if let Err(e) = chown_tree(&home, TRAVIS_UID, TRAVIS_UID) {
+                sink.output(
+                    format!("travis-local: warning: cannot hand {home_s} to travis: {e}\n")
+                        .as_bytes(),
+                );
+            }
+        } else if uid != TRAVIS_UID {
             let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
             let (code, out) = self
                 .exec_capture(&name, "root", &["chown", "-R", &own, &home_s])
@@ -413,6 +461,7 @@ impl DockerExecutor {
                 );
             }
         }
+        trace("chown", &mut t);
         // The script, as a file owned by travis.
         let mut tar = tar::Builder::new(Vec::new());
         let mut header = tar::Header::new_gnu();
@@ -438,6 +487,7 @@ impl DockerExecutor {
                     api_message(&e)
                 ))
             })?;
+        trace("upload", &mut t);
         // Services other than docker: the image's own init scripts, else a warning.
         for service in services(&job.config) {
             if service == "docker" {
@@ -719,6 +769,10 @@ impl DockerExecutor {
         if uid == TRAVIS_UID || engine::local_socket().is_none() {
             return;
         }
+        if host_chown_possible() {
+            let _ = chown_tree(&jc.home, uid, gid);
+            return;
+        }
         let owner = format!("{uid}:{gid}");
         let home = jc.home.display().to_string();
         let (running, _) = self.container_running(&jc.name).await;
@@ -773,9 +827,15 @@ impl DockerExecutor {
             );
             return;
         }
-        Self::remove_compose_project(&self.docker, &jc.compose_project).await;
+        let mut t = Instant::now();
+        if jc.docker_service {
+            Self::remove_compose_project(&self.docker, &jc.compose_project).await;
+            trace("compose cleanup", &mut t);
+        }
         self.restore_ownership(jc).await;
+        trace("restore ownership", &mut t);
         self.remove_container(&jc.name).await;
+        trace("remove", &mut t);
     }
 
     async fn run_async(
@@ -792,7 +852,9 @@ impl DockerExecutor {
             return Ok(JobEnd::Cancelled(reason));
         }
         let jc = self.start(job, &layer, sink).await?;
+        let mut t = Instant::now();
         let result = self.run_script(job, &jc, sink, cancel).await;
+        trace("script", &mut t);
         // Cleanup must finish even when the job was cancelled; bounded so Ctrl-C stays prompt.
         let _ = tokio::time::timeout(
             Duration::from_secs(8),
@@ -830,6 +892,9 @@ impl DockerExecutor {
             }
         }
         let prefix = format!("{NAME_PREFIX}{}-", sanitize(run_id));
+        if !self.used_docker.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
         for project in crate::clean::compose_projects(&self.docker).await {
             if project.starts_with(&prefix) && !kept.contains(&project) {
                 Self::remove_compose_project(&self.docker, &project).await;
