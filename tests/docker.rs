@@ -290,6 +290,28 @@ fn job_timeout_errors_and_leaves_no_container() {
     );
 }
 
+#[test]
+fn config_yml_maps_the_language_version_to_a_local_image_and_sets_the_network() {
+    if !docker_ready("config_yml") {
+        return;
+    }
+    let dir = repo(
+        "language: python\npython: \"3.11\"\nscript: ['echo \"debian=$(cat /etc/debian_version)\"', 'test -e /sys/class/net/docker0 && echo net=host']\n",
+        &[(
+            ".travis-local/config.yml",
+            "images:\n  default: travis-local/does-not-exist:1\n  python:\n    \"3.11\": travis-local/bookworm:ci\nnetwork: host\n",
+        )],
+    );
+    let r = run_in(dir.path(), &["--pull", "never"], &[]);
+    r.seq(&["net=host", "Done. Your build exited with 0."])
+        .exit(0);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("debian=12")),
+        "{}",
+        r.dump()
+    );
+}
+
 // ---------------------------------------------------------------- services: docker
 
 #[test]

@@ -3,7 +3,7 @@
 //! jobs, named `travis-local-…`) and, with `--images`, the cached Travis layers.
 
 use crate::engine::{api_message, env_err};
-use crate::executor::{DockerExecutor, LABEL_COMPOSE, LABEL_RUN, NAME_PREFIX};
+use crate::executor::{DockerExecutor, LABEL_COMPOSE, LABEL_OWNER, LABEL_RUN, NAME_PREFIX};
 use crate::layer::LAYER_REPO;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -63,12 +63,41 @@ pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
     out
 }
 
+/// `<hostname>:<pid>` of this process.
+pub fn owner_label() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Is the owner (from [`owner_label`]) a travis-local process still running here?
+pub fn owner_alive(owner: &str) -> bool {
+    let Some((host, pid)) = owner.rsplit_once(':') else {
+        return false;
+    };
+    if host != hostname() {
+        return false;
+    }
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+        .map(|c| c.contains("travis-local"))
+        .unwrap_or(false)
+}
+
 /// What `clean` removed.
 #[derive(Debug, Default)]
 pub struct Cleaned {
     pub containers: usize,
     pub projects: usize,
     pub images: usize,
+    /// Containers of travis-local processes that are still running (spared).
+    pub live: usize,
 }
 
 /// Removes all travis-local leftovers (every run, or only `run_id`).
@@ -76,6 +105,7 @@ pub async fn clean(
     docker: &Docker,
     run_id: Option<&str>,
     images: bool,
+    all: bool,
 ) -> Result<Cleaned, ExecError> {
     let mut done = Cleaned::default();
     let label = match run_id {
@@ -92,7 +122,16 @@ pub async fn clean(
         ))
         .await
         .map_err(|e| env_err(format!("cannot list containers: {}", api_message(&e))))?;
+    let mut live_projects = Vec::new();
     for c in list {
+        let owner = c.labels.as_ref().and_then(|l| l.get(LABEL_OWNER)).cloned();
+        if !all && owner.as_deref().is_some_and(owner_alive) {
+            done.live += 1;
+            if let Some(name) = c.names.as_ref().and_then(|n| n.first()) {
+                live_projects.push(name.trim_start_matches('/').to_string());
+            }
+            continue;
+        }
         if let Some(id) = c.id {
             let opts = RemoveContainerOptionsBuilder::default()
                 .force(true)
@@ -112,7 +151,7 @@ pub async fn clean(
         None => NAME_PREFIX.to_string(),
     };
     for project in compose_projects(docker).await {
-        if project.starts_with(&prefix) {
+        if project.starts_with(&prefix) && !live_projects.contains(&project) {
             DockerExecutor::remove_compose_project(docker, &project).await;
             done.projects += 1;
         }
@@ -156,4 +195,18 @@ pub async fn clean(
         }
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_liveness() {
+        let label = owner_label();
+        assert!(label.ends_with(&format!(":{}", std::process::id())));
+        assert!(!owner_alive("no-such-host-xyz:1"));
+        assert!(!owner_alive(&format!("{}:4294967295", hostname())));
+        assert!(!owner_alive("garbage"));
+    }
 }

@@ -81,6 +81,9 @@ pub struct CleanArgs {
     /// Also remove the cached Travis layer images (travis-local/layer:*)
     #[arg(long)]
     pub images: bool,
+    /// Also remove containers of travis-local processes that are still running
+    #[arg(long)]
+    pub all: bool,
 }
 
 fn fail(prefix: &str, e: &ExecError) -> i32 {
@@ -175,14 +178,21 @@ pub fn image_main(args: &ImageArgs) -> i32 {
 pub fn clean_main(args: &CleanArgs) -> i32 {
     let run = args.run.clone();
     let images = args.images;
+    let all = args.all;
     match with_engine("clean", move |d| {
-        Box::pin(async move { crate::clean::clean(&d, run.as_deref(), images).await })
+        Box::pin(async move { crate::clean::clean(&d, run.as_deref(), images, all).await })
     }) {
         Ok(done) => {
             println!(
                 "removed {} container(s), {} compose project(s), {} image(s)",
                 done.containers, done.projects, done.images
             );
+            if done.live > 0 {
+                println!(
+                    "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
+                    done.live
+                );
+            }
             0
         }
         Err(code) => code,

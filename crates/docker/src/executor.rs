@@ -36,6 +36,9 @@ use travis_local_runner::executor::{
 pub const LABEL_RUN: &str = "travis-local.run";
 /// Label carrying the job number.
 pub const LABEL_JOB: &str = "travis-local.job";
+/// Host and pid of the travis-local process that owns the container (`clean` spares
+/// containers whose process is still alive).
+pub const LABEL_OWNER: &str = "travis-local.owner";
 /// Compose v1 label of a project's containers, networks and volumes.
 pub const LABEL_COMPOSE: &str = "com.docker.compose.project";
 /// Prefix of container names and compose project names (`travis-local clean` uses it).
@@ -379,6 +382,7 @@ impl DockerExecutor {
         let mut labels = HashMap::new();
         labels.insert(LABEL_RUN.to_string(), job.run_id.clone());
         labels.insert(LABEL_JOB.to_string(), job.number.clone());
+        labels.insert(LABEL_OWNER.to_string(), crate::clean::owner_label());
         let host_config = HostConfig {
             binds: Some(binds),
             network_mode: Some(self.settings.network.clone()),
