@@ -287,7 +287,8 @@ fn header(cx: &mut Ctx) {
     cx.line(0, "if command -v systemctl >/dev/null 2>&1; then export TRAVIS_INIT=systemd; else export TRAVIS_INIT=upstart; fi");
     cx.line(0, "export TRAVIS_TEST_RESULT=");
     cx.line(0, "export TRAVIS_CMD=");
-    cx.line(0, "TRAVIS_TMPDIR=\"$(mktemp -d 2>/dev/null || echo /tmp)\"");
+    // Under $HOME (not /tmp) so that a host run leaves nothing behind outside its directory.
+    cx.line(0, "TRAVIS_TMPDIR=\"$(mktemp -d \"${HOME}/.travis-tmp.XXXXXX\" 2>/dev/null || mktemp -d 2>/dev/null || echo /tmp)\"");
     cx.line(0, "export TRAVIS_TMPDIR");
     cx.line(0, "export TRAVIS_INFRA=unknown");
     cx.line(0, "export PS4=+");
