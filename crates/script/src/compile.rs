@@ -622,7 +622,7 @@ fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
                     .unwrap_or_else(|| format!("env[{i}] of job {}", cx.job.number));
                 match secrets.secure_plain(&cipher) {
                     None => cx.compiled.notices.push(format!(
-                        "secure variable at {location} (id {id}) has no local value; not exported"
+                        "secure variable at {location} has no local value; not exported (id {id})"
                     )),
                     Some(plain) => match secrets::split_assignment(plain.expose().trim()) {
                         Some((name, value)) => {
@@ -632,7 +632,7 @@ fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
                             ex.config.push(Export { name, value: ExportValue::Secure { env_var } });
                         }
                         None => cx.compiled.notices.push(format!(
-                            "secure variable at {location} (id {id}): the local value is not NAME=value; not exported"
+                            "secure variable at {location}: the local value is not NAME=value; not exported (id {id})"
                         )),
                     },
                 }
