@@ -201,6 +201,7 @@ pub fn compile(
     services(&mut cx);
     checkout(&mut cx);
     export_stage(&mut cx, exports);
+    setup_and_announce(&mut cx);
     stages(&mut cx);
     cx.compiled.script = cx.out;
     cx.compiled
@@ -863,6 +864,44 @@ fn skip_message(cx: &mut Ctx, indent: usize, stage: &str) {
         indent,
         &format!("echo -e \"${{ANSI_YELLOW}}Skipping the {stage} step, as specified in the configuration.${{ANSI_RESET}}\""),
     );
+}
+
+/// Travis's `setup` and `announce` stages, for the languages where they matter locally.
+/// Python: activate `~/virtualenv/pythonX.Y` as Travis does when the image has it;
+/// otherwise say which interpreter is used, let pip install outside a virtualenv
+/// (`PIP_BREAK_SYSTEM_PACKAGES`, needed on Debian 12 images) and provide `python`/`pip`
+/// shims in `~/.travis-local/bin` when only `python3`/`pip3` exist.
+fn setup_and_announce(cx: &mut Ctx) {
+    if cx.lang != "python" {
+        return;
+    }
+    cx.line(
+        0,
+        "if [[ -f \"${HOME}/virtualenv/python${TRAVIS_PYTHON_VERSION}/bin/activate\" ]]; then",
+    );
+    cx.line(
+        1,
+        "travis_cmd \"source ~/virtualenv/python${TRAVIS_PYTHON_VERSION}/bin/activate\" --echo --timing --event setup",
+    );
+    cx.line(0, "else");
+    cx.line(1, "echo -e \"${ANSI_YELLOW}travis-local: no virtualenv for python ${TRAVIS_PYTHON_VERSION} in ~/virtualenv; using $( (python3 --version || python --version) 2>&1 | head -n 1)${ANSI_RESET}\"");
+    cx.line(1, "export PIP_BREAK_SYSTEM_PACKAGES=1");
+    cx.line(1, "for __tl_pair in python:python3 pip:pip3; do");
+    cx.line(2, "if ! command -v \"${__tl_pair%%:*}\" >/dev/null 2>&1 && command -v \"${__tl_pair##*:}\" >/dev/null 2>&1; then");
+    cx.line(3, "mkdir -p \"${HOME}/.travis-local/bin\" && ln -sf \"$(command -v \"${__tl_pair##*:}\")\" \"${HOME}/.travis-local/bin/${__tl_pair%%:*}\"");
+    cx.line(2, "fi");
+    cx.line(1, "done");
+    cx.line(1, "unset __tl_pair");
+    cx.line(0, "fi");
+    cx.line(
+        0,
+        "travis_cmd 'python --version' --echo --timing --event announce",
+    );
+    cx.line(
+        0,
+        "travis_cmd 'pip --version' --echo --timing --event announce",
+    );
+    cx.line(0, "");
 }
 
 fn stages(cx: &mut Ctx) {

@@ -1070,3 +1070,38 @@ fn case47_services_before_checkout_before_env() {
     );
     assert!(with.script.contains("'sudo systemctl start redis-server'"));
 }
+
+#[test]
+fn python_setup_uses_virtualenv_or_shims() {
+    // No virtualenv: python/pip shims when only python3 exists, announce lines.
+    let c = json!({"language": "python", "python": "3.8", "install": "skip", "script": ["python -c 'print(40 + 2)'"]});
+    let o = run(c.clone());
+    if Command::new("python3").arg("--version").output().is_ok() {
+        assert_eq!(o.code, 0, "{}", o.log);
+        assert!(
+            o.has("travis-local: no virtualenv for python 3.8"),
+            "{}",
+            o.log
+        );
+        assert!(o.has("$ python --version\nPython 3"), "{}", o.log);
+        assert!(o.has("\n42\n"));
+    }
+    // A virtualenv in ~/virtualenv/python3.8 is activated as on Travis.
+    let o = run_with(
+        &job(c),
+        &master(),
+        &Secrets::default(),
+        CompileOptions::default(),
+        &|d| {
+            let venv = d.join("../../../virtualenv/python3.8/bin");
+            std::fs::create_dir_all(&venv).unwrap();
+            std::fs::write(venv.join("activate"), "export VENV_ACTIVE=yes\n").unwrap();
+        },
+    );
+    assert!(
+        o.has("$ source ~/virtualenv/python3.8/bin/activate"),
+        "{}",
+        o.log
+    );
+    assert!(!o.has("no virtualenv"));
+}
