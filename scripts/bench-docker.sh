@@ -3,7 +3,7 @@
 #  1. `travis-local run` of a job whose script is `true` versus
 #     `docker run --rm IMAGE bash -c true` on the same image: ratio and absolute overhead
 #     (medians of N runs each, interleaved, after one warm-up of each that also builds
-#     the Travis layer).
+#     the Travis layer); the same job with --executor host shows the runner's own share.
 #  2. `-j 2` on two equal jobs (`sleep 2`) versus one of them alone: parallel efficiency
 #     = T(one job) / T(two jobs with -j 2) (1.0 = perfect overlap).
 # Usage: scripts/bench-docker.sh [N]   (env: TRAVIS_LOCAL=path/to/binary, IMAGE=...)
@@ -41,6 +41,7 @@ elapsed() { # elapsed CMD... → seconds (fails loudly if CMD fails)
 }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+host_one() { (cd "$WORK/one" && "$BIN" run --executor host); }
 tl_one() { (cd "$WORK/one" && "$BIN" run --executor docker --image "$IMAGE" --pull never); }
 dk_one() { docker run --rm "$IMAGE" bash -c true; }
 tl_two_par() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" --pull never -j 2); }
@@ -49,16 +50,20 @@ tl_two_one() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" 
 echo "bench-docker: $(docker version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}})'), $(nproc) CPUs, binary $BIN, image $IMAGE, N=$N"
 elapsed tl_one >/dev/null   # warm-up (builds the Travis layer if needed)
 elapsed dk_one >/dev/null
-TL=""; DK=""
+TL=""; DK=""; HO=""
 for _ in $(seq "$N"); do
   TL="$TL $(elapsed tl_one)"
   DK="$DK $(elapsed dk_one)"
+  HO="$HO $(elapsed host_one)"
 done
-tl=$(echo "$TL" | median); dk=$(echo "$DK" | median)
+tl=$(echo "$TL" | median); dk=$(echo "$DK" | median); ho=$(echo "$HO" | median)
 awk -v t="$tl" -v d="$dk" 'BEGIN {
   printf "script: true   travis-local run: %.2f s   docker run --rm: %.2f s   ratio %.2fx   overhead %+.2f s\n", t, d, t / d, t - d }'
 echo "  samples travis-local:$TL"
 echo "  samples docker run:  $DK"
+awk -v t="$tl" -v d="$dk" -v h="$ho" 'BEGIN {
+  printf "  split: travis-local run --executor host (runner alone, no container): %.2f s; Docker executor part ~ %.2f s = docker run %+.2f s\n", h, t - h, t - h - d }'
+echo "  samples host:       $HO"
 
 ONE=""; PAR=""
 for _ in $(seq "$(( N < 3 ? N : 3 ))"); do

@@ -220,8 +220,10 @@ struct JobContainer {
 impl DockerExecutor {
     /// Connects to the engine (one line, exit 4, when it cannot).
     pub fn connect(settings: Settings) -> Result<Self, ExecError> {
+        let mut t = Instant::now();
         let rt = engine::runtime()?;
         let docker = rt.block_on(engine::connect())?;
+        trace("connect", &mut t);
         Ok(Self {
             rt,
             docker,
@@ -915,10 +917,12 @@ impl Executor for DockerExecutor {
 
     fn prepare(&self, jobs: &[JobRun], _sink: &dyn OutputSink) -> Result<(), ExecError> {
         self.rt.block_on(async {
+            let mut t = Instant::now();
             let progress = Progress::new("docker");
             for job in jobs {
                 self.layer_for(job, &progress).await?;
             }
+            trace("prepare", &mut t);
             Ok(())
         })
     }
@@ -934,9 +938,14 @@ impl Executor for DockerExecutor {
 
     fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
         self.rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(10), self.cleanup_async(run_id))
-                .await
-                .unwrap_or_else(|_| Err(env_err("cleanup of Docker resources timed out after 10 s; run `travis-local clean`")))
+            let mut t = Instant::now();
+            let r = tokio::time::timeout(Duration::from_secs(10), self.cleanup_async(run_id)).await;
+            trace("cleanup", &mut t);
+            r.unwrap_or_else(|_| {
+                Err(env_err(
+                    "cleanup of Docker resources timed out after 10 s; run `travis-local clean`",
+                ))
+            })
         })
     }
 }
