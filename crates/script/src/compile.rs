@@ -1203,3 +1203,23 @@ fn deploy(cx: &mut Ctx, indent: usize, notices: &mut Vec<String>) {
         cx.line(indent, "fi");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_strings_split_like_travis() {
+        let v = split_env_string("A=1 B=\"x y\" C=$(echo a b) D='q r' E=x y 2X=bad");
+        assert_eq!(
+            v,
+            vec![
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "\"x y\"".to_string()),
+                ("C".to_string(), "$(echo a b)".to_string()),
+                ("D".to_string(), "'q r'".to_string()),
+                ("E".to_string(), "x".to_string()),
+            ]
+        );
+    }
+}

@@ -286,6 +286,38 @@ mod tests {
     }
 
     #[test]
+    fn random_chunking_never_leaks() {
+        // Deterministic pseudo-random chunk sizes over a text full of near-misses.
+        let secrets = ["hunter2-xyz", "AKIAEXAMPLE", "a b$c"];
+        let text =
+            "hunter2-xy hunter2-xyz hhunter2-xyzz AKIA AKIAEXAMPLEAKIAEXAMPLE 'a b$c' a\\ b\\$c \
+                    aHVudGVyMi14eXo= dXNlcjpodW50ZXIyLXh5eg== end";
+        let expected = String::from_utf8(Masker::new(&secrets).mask_all(text.as_bytes())).unwrap();
+        for s in secrets {
+            assert!(!expected.contains(s), "{expected}");
+        }
+        assert!(!expected.contains("aHVudGVyMi14eX"));
+        let mut seed: u64 = 0x9e3779b97f4a7c15;
+        for _ in 0..500 {
+            let mut m = Masker::new(&secrets);
+            let mut out = Vec::new();
+            let bytes = text.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let n = 1 + (seed % 7) as usize;
+                let end = (i + n).min(bytes.len());
+                out.extend(m.push(&bytes[i..end]));
+                i = end;
+            }
+            out.extend(m.finish());
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
+
+    #[test]
     fn empty_masker_passes_through() {
         let mut m = Masker::new::<&str>(&[]);
         assert!(m.is_empty());
