@@ -1161,11 +1161,22 @@ fn deploy(cx: &mut Ctx, indent: usize, notices: &mut Vec<String>) {
                     cx.line(i1, "travis_terminate 2");
                 }
             } else if provider == "script" {
+                // dpl v2: `cleanup: true` stashes everything not committed before the
+                // deploy and restores it afterwards (no cleanup by default).
+                let cleanup = matches!(p.get("cleanup"), Some(Value::Bool(true)));
                 cx.line(i1, &format!("travis_fold start dpl.{}", index + 1));
                 cx.line(i1, "travis_time_start");
+                if cleanup {
+                    cx.line(i1, "echo '$ git stash --all'");
+                    cx.line(i1, "git stash --all");
+                }
                 cx.line(i1, &format!("echo {}", sq(&format!("$ {script}"))));
                 cx.line(i1, &format!("sh -c {}", sq(&script)));
                 cx.line(i1, "__tl_deploy_rc=$?");
+                if cleanup {
+                    cx.line(i1, "echo '$ git stash pop'");
+                    cx.line(i1, "git stash pop");
+                }
                 cx.line(i1, "travis_time_finish deploy || :");
                 cx.line(i1, &format!("travis_fold end dpl.{}", index + 1));
                 if allow_failure {

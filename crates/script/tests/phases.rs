@@ -1105,3 +1105,38 @@ fn python_setup_uses_virtualenv_or_shims() {
     );
     assert!(!o.has("no virtualenv"));
 }
+
+#[test]
+fn deploy_cleanup_stashes_untracked_files() {
+    let c = deploy_job(
+        json!({"script": ["true"], "deploy": [{"provider": "script", "script": "test ! -e build.out && echo CLEAN", "cleanup": true}], "after_script": ["test -e build.out && echo RESTORED"]}),
+    );
+    let o = run_with(
+        &job(c),
+        &master(),
+        &Secrets::default(),
+        CompileOptions::default(),
+        &|d| {
+            let git = |args: &[&str]| {
+                Command::new("git")
+                    .args(args)
+                    .current_dir(d)
+                    .env("GIT_AUTHOR_NAME", "t")
+                    .env("GIT_AUTHOR_EMAIL", "t@e.invalid")
+                    .env("GIT_COMMITTER_NAME", "t")
+                    .env("GIT_COMMITTER_EMAIL", "t@e.invalid")
+                    .output()
+                    .unwrap();
+            };
+            git(&["init", "-q"]);
+            std::fs::write(d.join("f"), "x").unwrap();
+            git(&["add", "f"]);
+            git(&["commit", "-qm", "i"]);
+            std::fs::write(d.join("build.out"), "artifact").unwrap();
+        },
+    );
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(o.has("$ git stash --all"));
+    assert!(o.has("\nCLEAN\n"), "{}", o.log);
+    assert!(o.has("\nRESTORED\n"), "{}", o.log);
+}
