@@ -87,6 +87,8 @@ fn repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 struct Run {
+    /// Pid of the travis-local process (its containers carry it in travis-local.owner).
+    pid: u32,
     code: i32,
     stdout: String,
     stderr: String,
@@ -135,8 +137,15 @@ fn run_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("travis-local runs");
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("travis-local runs");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("travis-local ends");
     Run {
+        pid,
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -150,16 +159,18 @@ fn run(yml: &str, extra: &[&str]) -> Run {
     run_in(dir.path(), &args, &[])
 }
 
-/// Containers labelled travis-local (any run): `name run-id` lines.
-fn labelled_containers() -> Vec<String> {
+/// Names of the containers owned by the travis-local process `pid` (label
+/// `travis-local.owner=<host>:<pid>`), so tests running in parallel do not see each other.
+fn containers_of(pid: u32) -> Vec<String> {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let out = Command::new("docker")
         .args([
             "ps",
             "-a",
             "--filter",
-            "label=travis-local.run",
+            &format!("label=travis-local.owner={}:{pid}", host.trim()),
             "--format",
-            "{{.Names}} {{.Label \"travis-local.run\"}}",
+            "{{.Names}}",
         ])
         .output()
         .expect("docker ps");
@@ -276,17 +287,16 @@ fn job_timeout_errors_and_leaves_no_container() {
     if !docker_ready("timeout") {
         return;
     }
-    let before = labelled_containers().len();
-    run(
+    let r = run(
         "language: minimal\nscript: ['while true; do echo tick; sleep 0.2; done']\n",
         &["--job-timeout", "3s"],
-    )
-    .seq(&["The job exceeded the maximum time limit for jobs, and has been terminated."])
-    .exit(2);
+    );
+    r.seq(&["The job exceeded the maximum time limit for jobs, and has been terminated."])
+        .exit(2);
     assert!(
-        labelled_containers().len() <= before,
+        containers_of(r.pid).is_empty(),
         "containers left: {:?}",
-        labelled_containers()
+        containers_of(r.pid)
     );
 }
 
@@ -361,7 +371,7 @@ fn services_docker_runs_docker_and_compose_against_the_host_engine() {
 // ---------------------------------------------------------------- cleanup
 
 /// Starts a long job, waits for `started`, then calls `interrupt(child pid)`.
-fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duration) {
+fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duration, u32) {
     let dir = repo(
         "language: minimal\nscript: [\"echo started\", \"sleep 120\", \"echo never\"]\n",
         &[],
@@ -413,10 +423,11 @@ fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duratio
         panic!("job never started\n{out}\n{err}");
     }
     let start = Instant::now();
-    interrupt(child.id());
+    let pid = child.id();
+    interrupt(pid);
     let status = child.wait().expect("wait");
     let took = start.elapsed();
-    (status.code(), reader.join().expect("reader"), took)
+    (status.code(), reader.join().expect("reader"), took, pid)
 }
 
 #[test]
@@ -424,8 +435,7 @@ fn sigint_stops_the_job_and_removes_its_container() {
     if !docker_ready("sigint") {
         return;
     }
-    let before: Vec<String> = labelled_containers();
-    let (code, out, took) = interrupted_run(|pid| {
+    let (code, out, took, pid) = interrupted_run(|pid| {
         let ok = Command::new("kill")
             .args(["-INT", &pid.to_string()])
             .status()
@@ -436,11 +446,11 @@ fn sigint_stops_the_job_and_removes_its_container() {
     assert_eq!(code, Some(130), "{out}");
     assert!(took < Duration::from_secs(10), "cleanup took {took:?}");
     assert!(!out.lines().any(|l| l == "never"), "{out}");
-    let after: Vec<String> = labelled_containers()
-        .into_iter()
-        .filter(|c| !before.contains(c))
-        .collect();
-    assert!(after.is_empty(), "containers left: {after:?}");
+    assert!(
+        containers_of(pid).is_empty(),
+        "containers left: {:?}",
+        containers_of(pid)
+    );
 }
 
 #[test]
@@ -448,27 +458,20 @@ fn docker_kill_of_the_job_container_errors_the_job_and_leaves_nothing() {
     if !docker_ready("docker_kill") {
         return;
     }
-    let before: Vec<String> = labelled_containers();
-    let (code, out, _) = interrupted_run(|_| {
-        for line in labelled_containers()
-            .into_iter()
-            .filter(|c| !before.contains(c))
-        {
-            let name = line
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+    let (code, out, _, pid) = interrupted_run(|pid| {
+        let mine = containers_of(pid);
+        assert_eq!(mine.len(), 1, "one job container: {mine:?}");
+        for name in mine {
             let _ = Command::new("docker").args(["kill", &name]).output();
         }
     });
     assert_eq!(code, Some(2), "errored\n{out}");
     assert!(!out.lines().any(|l| l == "never"), "{out}");
-    let after: Vec<String> = labelled_containers()
-        .into_iter()
-        .filter(|c| !before.contains(c))
-        .collect();
-    assert!(after.is_empty(), "containers left: {after:?}");
+    assert!(
+        containers_of(pid).is_empty(),
+        "containers left: {:?}",
+        containers_of(pid)
+    );
 }
 
 // ---------------------------------------------------------------- environment errors
