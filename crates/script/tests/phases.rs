@@ -1129,6 +1129,8 @@ fn deploy_cleanup_stashes_untracked_files() {
                     .unwrap();
             };
             git(&["init", "-q"]);
+            git(&["config", "user.name", "t"]);
+            git(&["config", "user.email", "t@e.invalid"]);
             std::fs::write(d.join("f"), "x").unwrap();
             git(&["add", "f"]);
             git(&["commit", "-qm", "i"]);
