@@ -1300,7 +1300,7 @@ impl<'a> Decoder<'a> {
                 }
                 let (offset, message) = (e.offset(), e.message().to_string());
                 let off = crate::cond_map::map_offset(self.text, node, offset);
-                let end = (off + 1).min(self.text.len()).max(off);
+                let end = crate::next_char_end(self.text, off);
                 self.msg(
                     Level::Error,
                     path,

@@ -106,6 +106,8 @@ impl Diagnostic {
         let help_text = self.help.clone().unwrap_or_default();
         let rendered = match self.span {
             Some((s, e)) if s <= text.len() => {
+                let s = floor_boundary(text, s);
+                let e = floor_boundary(text, e.min(text.len()));
                 // show only the lines the span touches (first line for multi-line spans)
                 let (line, _) = index.line_col(text, s);
                 let ls = index.line_start(line).unwrap_or(0);
@@ -153,6 +155,13 @@ impl Diagnostic {
             _ => rendered,
         }
     }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 fn next_char(s: &str, i: usize) -> usize {

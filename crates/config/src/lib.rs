@@ -113,7 +113,7 @@ fn load_inner(file_name: &str, text: &str, record: bool) -> Inner {
     let doc = match yaml::load(text) {
         Ok(d) => d,
         Err(e) => {
-            let end = (e.offset + 1).min(text.len()).max(e.offset.min(text.len()));
+            let end = next_char_end(text, e.offset);
             return (
                 None,
                 vec![Diagnostic {
@@ -195,6 +195,19 @@ fn duplicate_paths(root: &yaml::Node, dups: &[yaml::Duplicate]) -> Vec<String> {
     dups.iter()
         .map(|d| find(root, d.span, "root").unwrap_or_else(|| "root".into()))
         .collect()
+}
+
+/// End of the character starting at byte `off` (clamped to the text, on a char boundary).
+pub(crate) fn next_char_end(text: &str, off: usize) -> usize {
+    let mut off = off.min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    text[off..]
+        .chars()
+        .next()
+        .map(|c| off + c.len_utf8())
+        .unwrap_or(off)
 }
 
 /// Read and load a file. IO errors are returned; everything else becomes diagnostics.

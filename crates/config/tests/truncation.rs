@@ -53,6 +53,8 @@ fn truncated_corpus_files_never_panic() {
                     );
                 }
             }
+            // rendering never panics either
+            let _ = l.render_human(false);
             cases += 1;
         }
     }
