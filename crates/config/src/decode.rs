@@ -917,7 +917,54 @@ impl<'a> Decoder<'a> {
             }
             out.push(v);
         }
+        self.check_unique(item, &out, path, n.span);
         J::Array(out)
+    }
+
+    /// travis-yml's `duplicate` info: map items whose `unique` keys repeat (job names).
+    fn check_unique(&mut self, item: &Arc<Schema>, out: &[J], path: &str, span: Span) {
+        let Some(m) = first_map(item) else { return };
+        let Kind::Map { props, .. } = &m.kind else {
+            return;
+        };
+        let mut found: Vec<String> = Vec::new();
+        for (k, ps) in props {
+            if !ps.flags.iter().any(|f| f == "unique") {
+                continue;
+            }
+            let vals: Vec<&J> = out
+                .iter()
+                .filter_map(|o| o.get(k))
+                .filter(|v| !v.is_null())
+                .collect();
+            let mut dups: Vec<String> = Vec::new();
+            for v in &vals {
+                if vals.iter().filter(|w| *w == v).count() > 1 {
+                    let t = match v {
+                        J::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if !dups.contains(&t) {
+                        dups.push(t);
+                    }
+                }
+            }
+            if !dups.is_empty() {
+                found.push(format!("{k}: {}", dups.join(", ")));
+            }
+        }
+        if !found.is_empty() {
+            let values = found.join(", ");
+            self.msg(
+                Level::Info,
+                path,
+                "duplicate",
+                json!({"values": values}),
+                Some(span),
+                format!("duplicate values: {values}"),
+                Some("job names should be unique".into()),
+            );
+        }
     }
 
     /// One `env` entry → zero or more var maps.

@@ -300,3 +300,12 @@ fn yaml_to_json_helper() {
     assert_eq!(v, json!({"a": 1, "b": ["x", "3.10"], "c": "on"}));
     assert!(travis_local_config::yaml_to_json("a: [").is_err());
 }
+
+#[test]
+fn duplicate_job_names_are_info() {
+    let y = "jobs:\n  include:\n    - name: a\n    - name: a\n    - name: b\n";
+    assert!(msgs(y).contains(&m("info", "jobs.include", "duplicate")));
+    assert!(!msgs("jobs:\n  include:\n    - name: a\n    - name: b\n")
+        .iter()
+        .any(|x| x.2 == "duplicate"));
+}
