@@ -8,8 +8,12 @@
 # lock serialises builders. Set TL_IMAGES_FORCE=1 to rebuild even when present.
 # The host's extra CA certificates (/usr/local/share/ca-certificates) are trusted in the
 # bookworm image unless TL_TRUST_HOST_CA=0.
+# The bookworm image is built with `travis-local image bootstrap` when a built binary is
+# found (TRAVIS_LOCAL, else $CARGO_TARGET_DIR or target, debug then release), falling
+# back to the equivalent shell steps below (TL_IMAGES_SHELL=1 forces them).
 # Prints how long each build took.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 BOOKWORM_TAG=${TL_BOOKWORM_TAG:-travis-local/bookworm:ci}
 BUSYBOX_TAG=${TL_BUSYBOX_TAG:-travis-local/busybox:ci}
@@ -126,8 +130,34 @@ if have_image "$BUSYBOX_TAG"; then
 else
   build_busybox
 fi
+find_binary() {
+  local c
+  for c in "${TRAVIS_LOCAL:-}" "${CARGO_TARGET_DIR:-target}/debug/travis-local" "${CARGO_TARGET_DIR:-target}/release/travis-local"; do
+    if [ -n "$c" ] && [ -x "$c" ] && "$c" image bootstrap --help >/dev/null 2>&1; then
+      echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+bootstrap_with_binary() { # bootstrap_with_binary BIN
+  local start=$SECONDS trust=()
+  if [ "${TL_TRUST_HOST_CA:-1}" != 0 ]; then trust=(--trust-host-ca); fi
+  log "building $BOOKWORM_TAG with $1 image bootstrap"
+  "$1" image bootstrap --suite bookworm --tag "$BOOKWORM_TAG" --include "$PACKAGES" \
+    --mirror "$MIRROR" --attempts "$ATTEMPTS" "${trust[@]}" >/dev/null || return 1
+  log "built $BOOKWORM_TAG in $((SECONDS - start)) s"
+}
+
 if have_image "$BOOKWORM_TAG"; then
   log "$BOOKWORM_TAG present"
+elif [ "${TL_IMAGES_SHELL:-}" != 1 ] && bin=$(find_binary); then
+  need_pkg debootstrap debootstrap
+  if ! bootstrap_with_binary "$bin"; then
+    log "travis-local image bootstrap failed; falling back to the shell steps"
+    build_bookworm
+  fi
 else
   build_bookworm
 fi
