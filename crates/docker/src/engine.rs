@@ -38,6 +38,12 @@ pub async fn connect() -> Result<Docker, ExecError> {
             "cannot reach the Docker engine at {host}: {cause} (is the daemon running? set DOCKER_HOST or use --executor host)"
         ))
     };
+    let tls = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty() && v != "0");
+    if tls && !host.starts_with("unix://") {
+        return Err(env_err(format!(
+            "the Docker engine at {host} needs TLS (DOCKER_TLS_VERIFY is set), which this build of travis-local does not support; use a unix socket or an SSH tunnel"
+        )));
+    }
     let docker = Docker::connect_with_host(&host).map_err(|e| unreachable(one_line(&e)))?;
     // Probing `/version` must not hang forever on a dead TCP endpoint.
     let negotiated = tokio::time::timeout(Duration::from_secs(15), docker.negotiate_version())
