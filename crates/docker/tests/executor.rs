@@ -352,3 +352,25 @@ fn keep_on_failure_keeps_the_container() {
     assert_eq!(left.len(), 1, "kept container");
     let _ = Command::new("docker").args(["rm", "-f", &left[0]]).output();
 }
+
+#[test]
+fn other_services_use_the_images_init_scripts_or_warn() {
+    let Some(ex) = executor(args(), "services_other") else {
+        return;
+    };
+    let script = "pgrep -x nginx >/dev/null && echo nginx-running\n";
+    let j = job(
+        "svcother",
+        script,
+        json!({"services": ["nginx", "postgresql"]}),
+    );
+    let (end, out) = run(ex.as_ref(), &j, &CancelToken::new());
+    assert_eq!(end.expect("run"), JobEnd::Exited(0), "{out}");
+    assert!(
+        out.contains("started service nginx (/etc/init.d/nginx)"),
+        "{out}"
+    );
+    assert!(out.contains("nginx-running"), "{out}");
+    assert!(out.contains("service postgresql is not emulated"), "{out}");
+    assert!(labelled(&j.run.run_id).is_empty(), "container left behind");
+}
