@@ -827,7 +827,7 @@ impl DockerExecutor {
                 kept.insert(jc.name.clone());
             }
             eprintln!(
-                "travis-local: kept container {name} (--keep-on-failure); open a shell in it with:\n  docker exec -it -u travis -w {dir} {name} bash\n  (remove it with: docker rm -f {name}, or travis-local clean)",
+                "travis-local: kept container {name} (--keep-on-failure); open a shell in it with:\n  docker exec -it -u travis -w {dir} {name} bash\n  (the build directory is bind-mounted from the host: run with --keep as well so it outlives travis-local;\n   remove the container with: docker rm -f {name}, or travis-local clean)",
                 name = jc.name,
                 dir = jc.build.display()
             );
