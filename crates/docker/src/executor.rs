@@ -857,7 +857,15 @@ impl DockerExecutor {
         if let Some(reason) = cancel.reason() {
             return Ok(JobEnd::Cancelled(reason));
         }
-        let jc = self.start(job, &layer, sink).await?;
+        let jc = match self.start(job, &layer, sink).await {
+            Ok(jc) => jc,
+            Err(e) => {
+                // Whatever was created before the failure goes too.
+                self.remove_container(&job_name(&job.run_id, &job.number))
+                    .await;
+                return Err(e);
+            }
+        };
         let mut t = Instant::now();
         let result = self.run_script(job, &jc, sink, cancel).await;
         trace("script", &mut t);
