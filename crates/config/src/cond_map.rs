@@ -43,7 +43,10 @@ pub fn map_offset(text: &str, node: &Node, offset: usize) -> usize {
         }
     }
     // skip indentation/newlines the cooked text does not have
-    if let Some(ch) = cooked[offset.min(cooked.len())..].chars().next() {
+    if let Some(ch) = cooked
+        .get(offset.min(cooked.len())..)
+        .and_then(|r| r.chars().next())
+    {
         let mut j = ri;
         while j < raw.len() {
             let Some(rc) = raw[j..].chars().next() else {
