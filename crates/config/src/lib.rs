@@ -51,11 +51,17 @@ impl Loaded {
         self.diagnostics.iter().any(|d| d.level.is_failure())
     }
 
-    /// Human rendering of all findings (no colour).
+    /// Human rendering of all findings, separated by blank lines.
     pub fn render_human(&self, color: bool) -> String {
+        self.render_level(Level::Info, color)
+    }
+
+    /// Human rendering of the findings at `min` level or above (e.g. `Level::Warn` to
+    /// leave out the `default` infos), separated by blank lines.
+    pub fn render_level(&self, min: Level, color: bool) -> String {
         let idx = yaml::LineIndex::new(&self.text);
         let mut out = String::new();
-        for d in &self.diagnostics {
+        for d in self.diagnostics.iter().filter(|d| d.level >= min) {
             out.push_str(&d.render_human(&self.text, &idx, color));
             out.push_str("\n\n");
         }
