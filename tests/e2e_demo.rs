@@ -8,9 +8,10 @@
 //! 3. `--branch staging` with a failing API test: job fails, after_failure, nothing pushed;
 //! 2. `--branch staging`: tests pass, `docker-ci-demo-api:staging` lands in the registry,
 //!    no secret value in any output;
-//! 4. after each run, nothing labelled by the run or its compose project is left;
-//! plus an unreachable ECR endpoint (one clear log line, nothing pushed) and
-//! `travis-local ecr login`.
+//! 4. after each run, nothing labelled by the run or its compose project is left.
+//!
+//! Plus an unreachable ECR endpoint (one clear log line, nothing pushed), the staging
+//! build as JSON lines (no secret), and `travis-local ecr login`.
 //!
 //! (Run in the order 1, 3, 2 so "nothing pushed" is checked against an empty registry.)
 //! Skips with a notice when no Docker engine is reachable, except with CI=true.
@@ -194,11 +195,15 @@ struct RunResult {
 }
 
 fn run(repo: &Path, branch: &str, secrets: &Path) -> RunResult {
+    run_with(repo, branch, secrets, &[])
+}
+
+fn run_with(repo: &Path, branch: &str, secrets: &Path, extra: &[&str]) -> RunResult {
     // Another Docker test running in parallel may `docker kill` containers it did not
     // create (seen with tests/docker.rs's kill test, which kills every new labelled
     // container): retry such externally killed runs, and only those, saying so.
     for attempt in 1..=3 {
-        let r = run_once(repo, branch, secrets);
+        let r = run_once(repo, branch, secrets, extra);
         if !r.text.contains("stopped from outside") || attempt == 3 {
             return r;
         }
@@ -209,10 +214,11 @@ fn run(repo: &Path, branch: &str, secrets: &Path) -> RunResult {
     unreachable!()
 }
 
-fn run_once(repo: &Path, branch: &str, secrets: &Path) -> RunResult {
+fn run_once(repo: &Path, branch: &str, secrets: &Path, extra: &[&str]) -> RunResult {
     let out = Command::new(BIN)
         .current_dir(repo)
         .args(["run", "--executor", "docker", "--branch", branch])
+        .args(extra)
         .args(["--repo", "demo/docker-ci-demo", "--job-timeout", "20m"])
         .arg("--secrets-file")
         .arg(secrets)
@@ -471,6 +477,17 @@ fn tutorial_workflow_offline() {
         serde_json::from_str(&registry_get(&services, "/v2/docker-ci-demo-api/tags/list")).unwrap();
     assert_eq!(tags["tags"], serde_json::json!(["staging"]));
     assert_nothing_left(&staging, "staging");
+
+    // The same build as JSON lines: no secret there either.
+    let json = run_with(&repo, "staging", &secrets, &["--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.text);
+    assert!(json.text.contains("\"build_finished\""), "{}", json.text);
+    assert_no_secret(&json, &services, "staging, JSON output");
+    if let Some(project) = compose_project(&json.text) {
+        for service in ["api", "nginx"] {
+            let _ = docker(&["rmi", &format!("{project}_{service}")]);
+        }
+    }
     let _ = docker(&[
         "rmi",
         &format!("{}/docker-ci-demo-api:staging", services.registry),
