@@ -483,7 +483,22 @@ fn tutorial_workflow_offline() {
     assert_eq!(json.code, 0, "{}", json.text);
     assert!(json.text.contains("\"build_finished\""), "{}", json.text);
     assert_no_secret(&json, &services, "staging, JSON output");
-    if let Some(project) = compose_project(&json.text) {
+    // Tidy: the images compose built (output lines are split into JSON events, so
+    // look for any `<project>_api` name).
+    let mut projects: Vec<&str> = json
+        .text
+        .match_indices("travis-local-")
+        .filter_map(|(i, _)| {
+            let rest = &json.text[i..];
+            let end = rest.find("_api")?;
+            let name = &rest[..end];
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                .then_some(name)
+        })
+        .collect();
+    projects.dedup();
+    for project in projects {
         for service in ["api", "nginx"] {
             let _ = docker(&["rmi", &format!("{project}_{service}")]);
         }
