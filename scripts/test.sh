@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --all-targets
-if [ -x scripts/images.sh ] && docker info >/dev/null 2>&1; then
+if [ -f scripts/images.sh ] && docker info >/dev/null 2>&1; then
   bash scripts/images.sh
 fi
 if command -v cargo-nextest >/dev/null 2>&1; then

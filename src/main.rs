@@ -56,10 +56,10 @@ fn main() {
         Command::Secrets(args) => travis_local_script::cli::secrets_main(&args),
         Command::Run(RunCommand { run, docker }) => {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
-                vec![Box::new(travis_local_ecr::EcrHook::default())];
+                vec![Box::new(travis_local_ecr::EcrHook)];
             travis_local_runner::cli::main(&run, &hooks, &|kind| match kind {
                 travis_local_runner::cli::ExecutorKind::Host => {
-                    Ok(Box::new(travis_local_runner::host::HostExecutor::default()))
+                    Ok(Box::new(travis_local_runner::host::HostExecutor))
                 }
                 travis_local_runner::cli::ExecutorKind::Docker => {
                     travis_local_docker::executor_from_args(&docker)

@@ -174,6 +174,15 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(st.success(), "git {args:?} failed in {}", dir.display());
 }
 
+/// A host port nobody listens on, so the demo's nginx never collides with another
+/// stack (or another test) publishing port 80.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
 fn write_secrets(dir: &Path, s: &Services) -> PathBuf {
     let path = dir.join("secrets.yml");
     let text = format!(
@@ -182,8 +191,11 @@ fn write_secrets(dir: &Path, s: &Services) -> PathBuf {
          \x20 - {{name: AWS_SECRET_ACCESS_KEY, value: \"{SECRET_KEY}\", branch: staging}}\n\
          \x20 - {{name: AWS_ACCOUNT_ID, value: \"{ACCOUNT_ID}\", branch: staging}}\n\
          \x20 - {{name: AWS_REGISTRY, value: \"{}\", branch: staging}}\n\
-         \x20 - {{name: AWS_ENDPOINT_URL, value: \"{}\", public: true}}\n",
-        s.registry, s.moto_url
+         \x20 - {{name: AWS_ENDPOINT_URL, value: \"{}\", public: true}}\n\
+         \x20 - {{name: NGINX_PORT, value: \"{}\", public: true}}\n",
+        s.registry,
+        s.moto_url,
+        free_port()
     );
     std::fs::write(&path, text).unwrap();
     path

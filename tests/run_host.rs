@@ -159,7 +159,7 @@ impl Run {
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
                 .collect();
-            cols.first() == Some(&number) && cols.iter().any(|c| *c == result)
+            cols.first() == Some(&number) && cols.contains(&result)
         });
         assert!(ok, "summary row {number} {result} missing\n{}", self.dump());
         self
