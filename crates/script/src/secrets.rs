@@ -409,11 +409,19 @@ impl Secrets {
         };
         // Values are evaluated by bash when exported, so also mask what bash makes of
         // simple quoting and backslash escapes.
+        // An unquoted value with white space is split by bash on export
+        // (`export S=hunter2 more` sets S=hunter2): every word of it can reach the
+        // output on its own, so each word of 3 or more characters is masked too
+        // (stricter than Travis, which masks only the whole value).
         let mut add_all = |v: &str| {
             add(v);
             let unq = unquote(v);
             add(&unq);
-            add(&unescape(&unq));
+            let unesc = unescape(&unq);
+            add(&unesc);
+            for word in v.split_whitespace().chain(unesc.split_whitespace()) {
+                add(word.trim_matches(|c| c == '"' || c == '\''));
+            }
         };
         for s in &self.settings {
             if !s.public {
@@ -569,6 +577,25 @@ secure:
             "{:?}",
             s.mask_values().len()
         );
+    }
+
+    /// Regression: a settings secret with a space was exported verbatim, bash kept only
+    /// its first word, and that word reached the log unmasked.
+    #[test]
+    fn words_of_a_value_with_spaces_are_masked() {
+        let mut s = Secrets::default();
+        parse_secrets_file(
+            "s.yml",
+            "env: [{name: S, value: 'hunter2 more words'}]",
+            &mut s,
+        )
+        .unwrap();
+        let m = s.mask_values();
+        for w in ["hunter2 more words", "hunter2", "more", "words"] {
+            assert!(m.contains(&w.to_string()), "{w} not masked");
+        }
+        let masked = crate::Masker::new(&m).mask_all(b"v=hunter2\n");
+        assert_eq!(masked, b"v=[secure]\n");
     }
 
     #[test]
