@@ -8,6 +8,8 @@
 //! (scripts/images.sh). Without them the tests print a notice and pass, except under
 //! CI=true where they fail.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -392,27 +394,8 @@ fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duratio
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            match stdout.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    all.extend_from_slice(&buf[..n]);
-                    if String::from_utf8_lossy(&all)
-                        .lines()
-                        .any(|l| l == "started")
-                    {
-                        let _ = tx.send(());
-                    }
-                }
-            }
-        }
-        String::from_utf8_lossy(&all).into_owned()
-    });
+    let stdout = child.stdout.take().expect("stdout");
+    let (rx, reader) = common::watch_for_line(stdout, "started");
     if rx.recv_timeout(Duration::from_secs(120)).is_err() {
         let _ = child.kill();
         let out = reader.join().unwrap_or_default();

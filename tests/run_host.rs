@@ -5,7 +5,8 @@
 //! the log lines the spec quotes. Plus: secrets never leak (output, JSON, files),
 //! timeouts, Ctrl-C, JSON lines, `-j`, `--keep`, and the "nothing runs" paths.
 
-use std::io::Read;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1049,27 +1050,8 @@ fn sigint_stops_jobs_prints_summary_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            match stdout.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    all.extend_from_slice(&buf[..n]);
-                    if String::from_utf8_lossy(&all)
-                        .lines()
-                        .any(|l| l == "started")
-                    {
-                        let _ = tx.send(());
-                    }
-                }
-            }
-        }
-        String::from_utf8_lossy(&all).into_owned()
-    });
+    let stdout = child.stdout.take().expect("stdout");
+    let (rx, reader) = common::watch_for_line(stdout, "started");
     rx.recv_timeout(Duration::from_secs(60))
         .expect("job started");
     let start = Instant::now();
