@@ -52,40 +52,9 @@ fn docker_ready(test: &str) -> bool {
     image
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("git runs")
-        .success();
-    assert!(ok, "git {args:?} failed");
-}
-
 /// A committed repo (branch master, origin github.com/o/r) with these files.
 fn repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path();
-    git(p, &["init", "-q", "-b", "master"]);
-    git(p, &["config", "user.email", "t@example.com"]);
-    git(p, &["config", "user.name", "T"]);
-    git(
-        p,
-        &["remote", "add", "origin", "https://github.com/o/r.git"],
-    );
-    std::fs::write(p.join(".travis.yml"), travis_yml).expect("write config");
-    for (name, text) in files {
-        let path = p.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&path, text).expect("write");
-    }
-    git(p, &["add", "-A"]);
-    git(p, &["commit", "-qm", "init"]);
-    dir
+    common::committed_repo(travis_yml, files)
 }
 
 struct Run {

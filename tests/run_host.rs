@@ -17,48 +17,15 @@ struct Repo {
     dir: tempfile::TempDir,
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("git runs")
-        .success();
-    assert!(ok, "git {args:?} failed");
-}
-
 /// A committed git repository on branch master with origin github.com/o/r.
 fn repo(travis_yml: &str) -> Repo {
     repo_with(travis_yml, &[])
 }
 
 fn repo_with(travis_yml: &str, files: &[(&str, &str)]) -> Repo {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let p = dir.path();
-    git(p, &["init", "-q", "-b", "master"]);
-    git(p, &["config", "user.email", "t@example.com"]);
-    git(p, &["config", "user.name", "T"]);
-    git(
-        p,
-        &["remote", "add", "origin", "https://github.com/o/r.git"],
-    );
-    std::fs::write(p.join(".travis.yml"), travis_yml).expect("write config");
-    for (name, text) in files {
-        let path = p.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&path, text).expect("write file");
-        if name.ends_with(".sh") {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        }
+    Repo {
+        dir: common::committed_repo(travis_yml, files),
     }
-    git(p, &["add", "-A"]);
-    git(p, &["commit", "-qm", "init"]);
-    Repo { dir }
 }
 
 impl Repo {

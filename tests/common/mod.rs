@@ -33,3 +33,45 @@ pub fn watch_for_line(
     });
     (rx, reader)
 }
+
+/// Runs `git ARGS` in `dir` quietly and fails the test when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?} failed");
+}
+
+/// A committed git repository on branch `master` with origin `github.com/o/r`, holding
+/// `.travis.yml` and `files` (a `*.sh` file is made executable).
+pub fn committed_repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "master"]);
+    git(p, &["config", "user.email", "t@example.com"]);
+    git(p, &["config", "user.name", "T"]);
+    git(
+        p,
+        &["remote", "add", "origin", "https://github.com/o/r.git"],
+    );
+    std::fs::write(p.join(".travis.yml"), travis_yml).expect("write config");
+    for (name, text) in files {
+        let path = p.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, text).expect("write file");
+        if name.ends_with(".sh") {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+    }
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-qm", "init"]);
+    dir
+}
