@@ -57,12 +57,12 @@ fn main() {
         Command::Run(RunCommand { run, docker }) => {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
                 vec![Box::new(travis_local_ecr::EcrHook)];
-            travis_local_runner::cli::main(&run, &hooks, &|kind| match kind {
+            travis_local_runner::cli::main(&run, &hooks, &|kind, local| match kind {
                 travis_local_runner::cli::ExecutorKind::Host => {
                     Ok(Box::new(travis_local_runner::host::HostExecutor))
                 }
                 travis_local_runner::cli::ExecutorKind::Docker => {
-                    travis_local_docker::executor_from_args(&docker)
+                    travis_local_docker::executor_from_args(&docker, local)
                 }
             })
         }

@@ -247,3 +247,99 @@ fn unignored_secrets_file_gives_a_warning() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("is not ignored by git"));
 }
+
+/// README "Exit codes": `compile` exits 0 when done, also when no job would run (the
+/// reason on stderr, no script), 2 for usage or I/O errors, 3 for an unusable config.
+#[test]
+fn compile_exit_codes_match_the_readme() {
+    let dir = repo("language: minimal\nif: branch = release\nscript: echo hi\n");
+    let out = bin()
+        .args(["compile", "--repo", "o/r", "--branch", "master"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty(), "no script when no job runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no job would run"), "{err}");
+    // selected by stage, matching nothing: done too
+    let out = bin()
+        .args([
+            "compile", "--repo", "o/r", "--branch", "release", "--stage", "nope",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown stage is a usage error: {out:?}"
+    );
+    // a usage error
+    let out = bin()
+        .args(["compile", "--no-such-flag"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // an I/O error: the named config does not exist
+    let out = bin()
+        .args(["compile", "--config", "missing.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // an unusable config
+    let bad = repo("script: [echo hi\n");
+    let out = bin()
+        .args(["compile", "--repo", "o/r"])
+        .current_dir(bad.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+}
+
+/// `.travis-local/config.yml` is read once from the repository root (also from a
+/// subdirectory); an unknown key is reported at its line and column, a mistyped one
+/// stops with exit 3.
+#[test]
+fn local_settings_are_read_from_the_root_and_checked() {
+    let dir = repo("language: minimal\nscript: echo \"x=$FROM_LOCAL\"\n");
+    std::fs::create_dir_all(dir.path().join(".travis-local")).unwrap();
+    std::fs::create_dir_all(dir.path().join("sub/dir")).unwrap();
+    std::fs::write(
+        dir.path().join(".travis-local/config.yml"),
+        "env:\n  - FROM_LOCAL=yes\nimage:\n  default: x\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compile", "--repo", "o/r", "--branch", "master"])
+        .current_dir(dir.path().join("sub/dir"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(script.contains("FROM_LOCAL"), "root settings' env is used");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".travis-local/config.yml:3:1: warn[unknown_key]: unknown key `image`")
+            && err.contains("did you mean `images`?"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join(".travis-local/config.yml"),
+        "network: host\ntrust_host_ca: perhaps\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compile", "--repo", "o/r", "--branch", "master"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".travis-local/config.yml:2:") && err.contains("trust_host_ca"),
+        "{err}"
+    );
+}

@@ -293,6 +293,28 @@ fn config_yml_maps_the_language_version_to_a_local_image_and_sets_the_network() 
     );
 }
 
+#[test]
+fn run_from_a_subdirectory_uses_the_root_config_yml() {
+    if !docker_ready("config_yml_subdir") {
+        return;
+    }
+    // Images and network come from the root's .travis-local/config.yml even when
+    // travis-local runs in a subdirectory (it used to read the current directory's).
+    let dir = repo(
+        "language: python\npython: \"3.11\"\nscript: ['test -e /sys/class/net/docker0 && echo net=host']\n",
+        &[
+            (
+                ".travis-local/config.yml",
+                "images:\n  python:\n    \"3.11\": travis-local/bookworm:ci\nnetwork: host\n",
+            ),
+            ("sub/dir/keep", "x\n"),
+        ],
+    );
+    let r = run_in(&dir.path().join("sub/dir"), &["--pull", "never"], &[]);
+    r.seq(&["net=host", "Done. Your build exited with 0."])
+        .exit(0);
+}
+
 // ---------------------------------------------------------------- services: docker
 
 #[test]

@@ -15,6 +15,11 @@ fn vectors_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "../shared data is missing under CI=true: this test must run in CI"
+        );
         eprintln!(
             "NOTICE: {} is absent; spec vector tests skipped",
             dir.display()

@@ -13,6 +13,7 @@ pub mod cond_map;
 pub mod decode;
 pub mod diag;
 pub mod env_vars;
+pub mod local;
 pub mod schema;
 pub mod yaml;
 

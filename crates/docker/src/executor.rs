@@ -240,15 +240,9 @@ impl DockerExecutor {
 
     /// The base image and where the choice came from.
     pub fn image_for(&self, job: &JobRun) -> (String, images::Source) {
-        let project_images = self.settings.project.images.clone().or_else(|| {
-            // Fall back to the copy of the project in the build dir.
-            ProjectConfig::load_dir(&job.build_dir)
-                .ok()
-                .and_then(|c| c.images)
-        });
         images::resolve(
             self.settings.image.as_deref(),
-            project_images.as_ref(),
+            self.settings.project.images.as_ref(),
             &job.config,
         )
     }

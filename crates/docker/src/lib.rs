@@ -16,15 +16,16 @@ pub mod layer;
 pub mod progress;
 
 pub use executor::{DockerExecutor, Settings};
+use travis_local_config::local::LocalConfig;
 use travis_local_runner::executor::{ExecError, Executor};
 
-/// Flags + `.travis-local/config.yml` (of the current directory) → settings.
-pub fn settings_from_args(args: &cli::DockerArgs) -> Result<Settings, ExecError> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let project = config::ProjectConfig::load_dir(&cwd).map_err(|m| ExecError {
-        environment: false,
-        message: m,
-    })?;
+/// Flags + the repository's `.travis-local/config.yml` (read once by the caller, from
+/// the repository root) → settings.
+pub fn settings_from_args(
+    args: &cli::DockerArgs,
+    local: &LocalConfig,
+) -> Result<Settings, ExecError> {
+    let project = config::ProjectConfig::from(local);
     let usage = |message: String| ExecError {
         environment: false,
         message,
@@ -69,7 +70,10 @@ pub fn settings_from_args(args: &cli::DockerArgs) -> Result<Settings, ExecError>
 
 /// Build the Docker executor from the `run` flags (connects to the engine: an
 /// unreachable engine is an environment error, exit 4).
-pub fn executor_from_args(args: &cli::DockerArgs) -> Result<Box<dyn Executor>, ExecError> {
-    let settings = settings_from_args(args)?;
+pub fn executor_from_args(
+    args: &cli::DockerArgs,
+    local: &LocalConfig,
+) -> Result<Box<dyn Executor>, ExecError> {
+    let settings = settings_from_args(args, local)?;
     Ok(Box::new(DockerExecutor::connect(settings)?))
 }

@@ -45,7 +45,10 @@ fn executor(args: DockerArgs, test: &str) -> Option<Box<dyn Executor>> {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    match travis_local_docker::executor_from_args(&args) {
+    match travis_local_docker::executor_from_args(
+        &args,
+        &travis_local_config::local::LocalConfig::default(),
+    ) {
         Ok(ex) if image_ok => Some(ex),
         Ok(_) => {
             assert!(

@@ -15,6 +15,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use travis_local_config::local::LocalConfig;
 use travis_local_matrix::FactArgs;
 use travis_local_script::{CompileOptions, SecretArgs};
 
@@ -78,7 +79,9 @@ pub struct RunArgs {
 
 /// Builds the executor chosen on the command line (supplied by the binary, which knows
 /// every executor crate).
-pub type ExecutorFactory<'a> = dyn Fn(ExecutorKind) -> Result<Box<dyn Executor>, ExecError> + 'a;
+/// It receives the repository's local settings (`.travis-local/config.yml`, read once).
+pub type ExecutorFactory<'a> =
+    dyn Fn(ExecutorKind, &LocalConfig) -> Result<Box<dyn Executor>, ExecError> + 'a;
 
 /// Exit codes of `run`.
 pub mod exit {
@@ -100,6 +103,26 @@ fn repo_root() -> Result<PathBuf, Fail> {
         )
     })?;
     Ok(crate::worktree::git_root(&cwd).unwrap_or(cwd))
+}
+
+/// The repository's `.travis-local/config.yml`, read once from its root: findings are
+/// shown with a caret; an error-level one stops the run (exit 3).
+fn load_local(repo: &Path) -> Result<LocalConfig, Fail> {
+    let local = LocalConfig::load(repo).map_err(|e| Fail(exit::CONFIG, format!("error: {e}")))?;
+    let shown = local.render_human(false);
+    if !shown.is_empty() {
+        eprint!("{shown}");
+    }
+    if local.has_errors() {
+        return Err(Fail(
+            exit::CONFIG,
+            format!(
+                "error: {} is invalid (see above); no job was run",
+                travis_local_config::local::path_in(repo).display()
+            ),
+        ));
+    }
+    Ok(local)
 }
 
 pub fn main(args: &RunArgs, hooks: &[Box<dyn JobHook>], factory: &ExecutorFactory<'_>) -> i32 {
@@ -167,8 +190,7 @@ fn run(
             e.message,
         )
     })?;
-    let local_env = travis_local_script::local::local_config_env(&repo)
-        .map_err(|e| Fail(exit::CONFIG, format!("error: {e}")))?;
+    let local = load_local(&repo)?;
     let secure_entries =
         travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
     let exclude = secrets_files_in(&repo, secrets.file.as_deref());
@@ -205,7 +227,7 @@ fn run(
             build_dir: Some(build_dir.display().to_string()),
             home_dir: host.then(|| home.display().to_string()),
             color: true,
-            local_env: local_env.clone(),
+            local_env: local.env.clone(),
             secure_entries: secure_entries.clone(),
             ..Default::default()
         };
@@ -241,7 +263,7 @@ fn run(
         })?;
     }
 
-    let executor = factory(args.executor).map_err(|e| {
+    let executor = factory(args.executor, &local).map_err(|e| {
         Fail(
             if e.environment {
                 exit::ENVIRONMENT

@@ -7,6 +7,7 @@
 use crate::secrets::{self, SecretArgs};
 use crate::{compile, CompileOptions};
 use std::path::{Path, PathBuf};
+use travis_local_config::local::LocalConfig;
 use travis_local_matrix::FactArgs;
 
 #[derive(clap::Args, Debug)]
@@ -111,23 +112,36 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
             ),
         ));
     }
+    let local = LocalConfig::load(repo).map_err(|e| (3, format!("error: {e}")))?;
+    if local.has_errors() {
+        return Err((
+            3,
+            format!(
+                "{}error: {} is invalid; nothing compiled",
+                local.render_human(false),
+                travis_local_config::local::path_in(repo).display()
+            ),
+        ));
+    }
     let plan = travis_local_matrix::plan(&loaded.config, &facts);
     if !plan.runs {
-        return Err((
-            1,
-            format!(
+        // Not an error (README, exit codes): the build would simply not run.
+        return Ok((
+            String::new(),
+            vec![format!(
                 "no job would run for these facts: {}",
                 plan.reason.clone().unwrap_or_else(|| "no jobs".into())
-            ),
+            )],
         ));
     }
     let selectors: Vec<String> = args.job.iter().cloned().collect();
     let jobs = travis_local_matrix::select(&plan, &selectors, args.stage.as_deref())
         .map_err(|e| (2, format!("error: {e}")))?;
     let Some(job) = jobs.first() else {
-        return Err((1, "no job matches the selection".into()));
+        return Ok((String::new(), vec!["no job matches the selection".into()]));
     };
-    let mut notices = loaded.notes.clone();
+    let mut notices = local.one_line_findings();
+    notices.extend(loaded.notes.iter().cloned());
     if jobs.len() > 1 {
         notices.push(format!(
             "{} jobs match; compiling job {} (pass a job number or name to choose)",
@@ -135,14 +149,13 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
             job.number
         ));
     }
-    let local_env = crate::local::local_config_env(repo).map_err(|e| (3, format!("error: {e}")))?;
     let opts = CompileOptions {
         deploy: args.deploy,
         build_dir: args.build_dir.clone(),
         home_dir: args.home_dir.clone(),
         color: !args.no_color,
         start_services: args.start_services,
-        local_env,
+        local_env: local.env.clone(),
         secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
         ..Default::default()
     };

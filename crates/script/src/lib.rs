@@ -9,7 +9,6 @@
 pub mod cli;
 mod compile;
 mod lang;
-pub mod local;
 pub mod mask;
 pub mod quote;
 pub mod secrets;
