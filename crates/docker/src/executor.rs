@@ -23,7 +23,6 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -97,33 +96,6 @@ pub fn sanitize(s: &str) -> String {
 /// Container name (also the compose project name) of a job.
 pub fn job_name(run_id: &str, number: &str) -> String {
     format!("{NAME_PREFIX}{}-{}", sanitize(run_id), sanitize(number))
-}
-
-/// Names in `services:` (a string or a list).
-pub fn services(config: &Value) -> Vec<String> {
-    match config.get("services") {
-        Some(Value::String(s)) => vec![s.trim().to_ascii_lowercase()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Travis's service-name mapping (travis-build appliances/services.rb).
-fn service_script(name: &str) -> &str {
-    match name {
-        "hbase" => "hbase-master",
-        "memcache" => "memcached",
-        "neo4j-server" => "neo4j",
-        "rabbitmq" => "rabbitmq-server",
-        "redis" => "redis-server",
-        "mongodb" => "mongod",
-        other => other,
-    }
 }
 
 /// `512m`, `2g`, `1.5g`, `1024` (bytes) → bytes.
@@ -358,7 +330,9 @@ impl DockerExecutor {
         self.remove_container(&name).await;
         trace("remove leftover", &mut t);
 
-        let wants_docker = services(&job.config).iter().any(|s| s == "docker");
+        let wants_docker = travis_local_script::services::names(&job.config)
+            .iter()
+            .any(|s| s == "docker");
         let mut binds = vec![
             format!("{home_s}:{home_s}"),
             format!("{home_s}:/home/travis"),
@@ -489,14 +463,17 @@ impl DockerExecutor {
             })?;
         trace("upload", &mut t);
         // Services other than docker: the image's own init scripts, else a warning.
-        for service in services(&job.config) {
+        for service in travis_local_script::services::names(&job.config) {
             if service == "docker" {
                 if engine::local_socket().is_none() {
                     sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
                 }
                 continue;
             }
-            let script = format!("/etc/init.d/{}", service_script(&service));
+            let script = format!(
+                "/etc/init.d/{}",
+                travis_local_script::services::init_name(&service)
+            );
             let probe = format!("if [ -x {script} ]; then {script} start; else exit 127; fi");
             match self.exec_capture(&name, "root", &["sh", "-c", &probe]).await {
                 Ok((0, _)) => sink.output(format!("travis-local: started service {service} ({script})\n").as_bytes()),
@@ -955,7 +932,6 @@ impl Executor for DockerExecutor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn names() {
@@ -965,17 +941,6 @@ mod tests {
             job_name("20260101-ab", "1.2"),
             "travis-local-20260101-ab-1-2"
         );
-    }
-
-    #[test]
-    fn service_lists() {
-        assert_eq!(services(&json!({"services": "docker"})), vec!["docker"]);
-        assert_eq!(
-            services(&json!({"services": ["Docker", "redis"]})),
-            vec!["docker", "redis"]
-        );
-        assert!(services(&json!({})).is_empty());
-        assert_eq!(service_script("redis"), "redis-server");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub use facts::{BuildFacts, Event, FactArgs};
 pub use imports::{load_build, LoadError, LoadedBuild};
 pub use plan::{expand, plan};
 pub use select::select;
+pub use support::EXPAND_KEYS;
 
 use serde::Serialize;
 use serde_json::Value;

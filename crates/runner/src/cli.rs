@@ -405,39 +405,17 @@ fn load_config(
     })
 }
 
-/// Keys whose value tells matrix jobs apart (besides env), as Travis's job list shows.
-const AXES: &[&str] = &[
-    "os",
-    "arch",
-    "dist",
-    "compiler",
-    "rvm",
-    "python",
-    "node_js",
-    "jdk",
-    "go",
-    "php",
-    "rust",
-    "perl",
-    "scala",
-    "ghc",
-    "julia",
-    "dart",
-    "elixir",
-    "otp_release",
-    "r",
-    "crystal",
-];
-
 /// `python: 3.8 · A=1`: the job's axis values and its own env (global env left out;
 /// secure entries shown as `[secure]`).
 fn describe(job: &serde_json::Value, root: &serde_json::Value) -> String {
     use serde_json::Value;
     let mut parts = Vec::new();
-    let root_axes: Vec<&str> = AXES
+    // The matrix expansion keys (besides os and env) tell matrix jobs apart, as
+    // Travis's job list shows.
+    let root_axes: Vec<&str> = travis_local_matrix::EXPAND_KEYS
         .iter()
         .copied()
-        .filter(|k| root.get(*k).is_some_and(Value::is_array) && *k != "os" && *k != "dist")
+        .filter(|k| root.get(*k).is_some_and(Value::is_array) && !matches!(*k, "os" | "env"))
         .collect();
     for k in root_axes {
         match job.get(k) {

@@ -369,35 +369,15 @@ fn checkout(cx: &mut Ctx) {
     cx.line(0, "");
 }
 
-fn service_name(s: &str) -> String {
-    let s = s.to_ascii_lowercase();
-    match s.as_str() {
-        "hbase" => "hbase-master".into(),
-        "memcache" => "memcached".into(),
-        "neo4j-server" => "neo4j".into(),
-        "rabbitmq" => "rabbitmq-server".into(),
-        "redis" => "redis-server".into(),
-        "mongodb" => "mongod".into(),
-        _ => s,
-    }
-}
-
 fn services(cx: &mut Ctx) {
-    let list: Vec<String> = match cx.config().get("services") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        Some(Value::String(s)) => vec![s.clone()],
-        _ => Vec::new(),
-    };
+    let list = crate::services::names(cx.config());
     if list.is_empty() {
         return;
     }
     cx.line(0, "travis_fold start services");
     if cx.opts.start_services {
         for s in &list {
-            let name = service_name(s);
+            let name = crate::services::init_name(s);
             cx.line(0, "if [[ \"${TRAVIS_INIT}\" == systemd ]]; then");
             cx.line(
                 1,

@@ -12,6 +12,7 @@ mod lang;
 pub mod mask;
 pub mod quote;
 pub mod secrets;
+pub mod services;
 
 pub use compile::{compile, split_env_string, CompileOptions};
 pub use mask::Masker;
