@@ -290,3 +290,18 @@ fn errors_have_exit_codes() {
         .code(2)
         .stderr(predicates::str::contains("--pr"));
 }
+
+/// Every subcommand works on the repository root: `jobs` run in a subdirectory reads the
+/// root's .travis.yml (it used to look for one in the current directory).
+#[test]
+fn jobs_in_a_subdirectory_reads_the_root_config() {
+    let dir = repo(
+        "language: minimal\nenv: [A=1, A=2]\nscript: true\n",
+        "master",
+    );
+    let sub = dir.path().join("docs/deep");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let out = jobs(&sub, &["--format", "json"]).success();
+    let v: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(v["jobs"].as_array().map(Vec::len), Some(2), "{v}");
+}

@@ -36,8 +36,8 @@ pub struct JobsArgs {
 }
 
 pub fn main(args: &JobsArgs) -> i32 {
-    let repo = Path::new(".");
-    match run(repo, args) {
+    let repo = crate::repo_root();
+    match run(&repo, args) {
         Ok((out, code)) => {
             print!("{out}");
             code

@@ -379,6 +379,23 @@ impl Git<'_> {
     }
 }
 
+/// The repository root every subcommand works on: git's top level of the current
+/// directory, or the current directory itself outside a git work tree.
+pub fn repo_root() -> std::path::PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(&cwd)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| std::path::PathBuf::from(s.trim_end_matches(['\n', '\r'])))
+        .filter(|p| p.is_dir())
+        .unwrap_or(cwd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ mod plan;
 pub mod select;
 mod support;
 
-pub use facts::{BuildFacts, Event, FactArgs};
+pub use facts::{repo_root, BuildFacts, Event, FactArgs};
 pub use imports::{load_build, LoadError, LoadedBuild};
 pub use plan::{expand, plan};
 pub use select::select;

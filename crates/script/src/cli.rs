@@ -58,19 +58,9 @@ pub enum Format {
 }
 
 /// The repository root: git's top level for the current directory, else the directory.
+/// The repository root (git's top level of the current directory).
 pub fn repo_root() -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
-        .current_dir(&cwd)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| PathBuf::from(s.trim_end_matches(['\n', '\r'])))
-        .filter(|p| p.is_dir())
-        .unwrap_or(cwd)
+    travis_local_matrix::repo_root()
 }
 
 pub fn compile_main(args: &CompileArgs) -> i32 {
