@@ -2,7 +2,9 @@
 //! subcommand to the crate that owns it; every crate's `cli::main` returns the process
 //! exit code (documented in README.md, "Exit codes").
 
-use clap::{Parser, Subcommand};
+mod complete;
+
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +38,13 @@ enum Command {
     Clean(travis_local_docker::cli::CleanArgs),
     /// Amazon ECR helpers (log the host's Docker in to a registry)
     Ecr(travis_local_ecr::cli::EcrArgs),
+    /// Print a shell completion script (bash and fish also complete job numbers)
+    Completions(complete::CompletionsArgs),
+    /// Print the man page (or write one page per subcommand with --out-dir)
+    Man(complete::ManArgs),
+    /// Job numbers and names of the build, for shell completion (one per line)
+    #[command(name = "__complete-jobs", hide = true)]
+    CompleteJobs(travis_local_matrix::FactArgs),
 }
 
 #[derive(clap::Args)]
@@ -69,6 +78,9 @@ fn main() {
         Command::Image(args) => travis_local_docker::cli::image_main(&args),
         Command::Clean(args) => travis_local_docker::cli::clean_main(&args),
         Command::Ecr(args) => travis_local_ecr::cli::main(&args),
+        Command::Completions(args) => complete::completions(&args, Cli::command()),
+        Command::Man(args) => complete::man(&args, Cli::command()),
+        Command::CompleteJobs(facts) => complete::jobs(&facts),
     };
     std::process::exit(code);
 }
