@@ -67,6 +67,10 @@ pub struct RunArgs {
     #[arg(long = "job-timeout", value_name = "DURATION", default_value = "50m",
           value_parser = parse_duration)]
     pub job_timeout: Duration,
+    /// Also write the results as a JUnit XML report to PATH (one test case per job,
+    /// grouped by build stage; failed = failure, errored = error, masked log tails)
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     /// Run deploy providers other than `script` as errors (they are not emulated) instead
     /// of listing them as "not run locally"
     #[arg(long)]
@@ -90,6 +94,8 @@ pub mod exit {
     pub const ERRORED: i32 = 2;
     pub const CONFIG: i32 = 3;
     pub const ENVIRONMENT: i32 = 4;
+    /// A bad flag value found after clap parsed the command line (clap's own are 2 too).
+    pub const USAGE: i32 = 2;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -141,6 +147,18 @@ fn run(
     factory: &ExecutorFactory<'_>,
 ) -> Result<i32, Fail> {
     let interrupts = orchestrate::interrupts();
+    if let Some(path) = &args.junit {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) || path.is_dir() {
+            return Err(Fail(
+                exit::USAGE,
+                format!(
+                    "error: --junit {}: not a file in an existing directory",
+                    path.display()
+                ),
+            ));
+        }
+    }
     let repo = repo_root()?;
     let facts = args
         .facts
@@ -387,6 +405,16 @@ fn run(
             eprintln!("{msg}");
         } else {
             out.line(msg);
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = crate::junit::write(path, &stage_names, &outcomes) {
+            eprintln!("error: --junit: {e}");
+            return Ok(if code == exit::PASSED {
+                exit::ENVIRONMENT
+            } else {
+                code
+            });
         }
     }
     Ok(code)

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod duration;
 pub mod executor;
 pub mod host;
+pub mod junit;
 pub mod orchestrate;
 pub mod render;
 pub mod worktree;

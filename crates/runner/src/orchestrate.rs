@@ -115,6 +115,9 @@ pub struct JobOutcome {
     pub duration_ms: Option<u128>,
     /// Why the job got its result when that is not its exit code.
     pub reason: Option<String>,
+    /// The end of the job's log, masked (for reports such as JUnit).
+    #[serde(skip)]
+    pub log_tail: String,
 }
 
 /// Settings of a run.
@@ -212,6 +215,20 @@ struct SinkState {
     masker: Masker,
     parser: LogParser,
     printer: Printer,
+    /// The last [`TAIL_BYTES`] of masked output.
+    tail: std::collections::VecDeque<u8>,
+}
+
+/// How much of a job's masked log [`JobSink::tail`] keeps.
+pub const TAIL_BYTES: usize = 16 * 1024;
+
+impl SinkState {
+    fn keep(&mut self, masked: &[u8]) {
+        let skip = masked.len().saturating_sub(TAIL_BYTES);
+        self.tail.extend(&masked[skip..]);
+        let over = self.tail.len().saturating_sub(TAIL_BYTES);
+        self.tail.drain(..over);
+    }
 }
 
 impl JobSink {
@@ -221,6 +238,7 @@ impl JobSink {
                 masker: Masker::new(mask),
                 parser: LogParser::default(),
                 printer,
+                tail: std::collections::VecDeque::new(),
             }),
             last_output: Mutex::new(Instant::now()),
         }
@@ -235,6 +253,8 @@ impl JobSink {
     pub fn note(&self, text: &str) {
         let mut s = self.lock();
         let masked = s.masker.mask_all(text.as_bytes());
+        s.keep(&masked);
+        s.keep(b"\n");
         let line = String::from_utf8_lossy(&masked).into_owned();
         s.printer.note(&line);
     }
@@ -242,10 +262,21 @@ impl JobSink {
     pub fn finish(&self) {
         let mut s = self.lock();
         let rest = s.masker.finish();
+        s.keep(&rest);
         let mut ev = s.parser.push(&rest);
         ev.extend(s.parser.finish());
         s.printer.events(ev);
         s.printer.finish();
+    }
+    /// The end of the masked log so far (at most [`TAIL_BYTES`], cut at a line start).
+    pub fn tail(&self) -> String {
+        let s = self.lock();
+        let bytes: Vec<u8> = s.tail.iter().copied().collect();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        match (s.tail.len() >= TAIL_BYTES, text.find('\n')) {
+            (true, Some(i)) => text[i + 1..].to_string(),
+            _ => text,
+        }
     }
     /// Restarts the silence clock (the job is about to start).
     fn touch(&self) {
@@ -268,6 +299,7 @@ impl OutputSink for JobSink {
         }
         let mut s = self.lock();
         let masked = s.masker.push(bytes);
+        s.keep(&masked);
         let ev: Vec<LogEvent> = s.parser.push(&masked);
         s.printer.events(ev);
     }
@@ -569,6 +601,7 @@ impl Orchestrator<'_> {
             duration: Some(duration),
             duration_ms: Some(now_ms(duration)),
             reason,
+            log_tail: sink.tail(),
         };
         if style.json {
             let mut v = serde_json::to_value(&outcome).unwrap_or_default();
@@ -602,6 +635,7 @@ fn canceled(job: &PreparedJob, reason: String) -> JobOutcome {
         duration: None,
         duration_ms: None,
         reason: Some(reason),
+        log_tail: String::new(),
     }
 }
 
