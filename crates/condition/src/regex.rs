@@ -114,407 +114,485 @@ fn posix(name: &str) -> Option<&'static str> {
 
 /// Rewrite Ruby syntax into fancy-regex syntax (see the module table).
 pub fn translate(p: &str) -> Result<String, String> {
-    let chars: Vec<char> = p.chars().collect();
-    let mut out = String::with_capacity(p.len() + 16);
-    let mut i = 0;
-    let mut class_depth = 0usize;
-    let mut class_start = 0usize;
-    let mut groups: Vec<(usize, bool)> = Vec::new(); // (start in out, is look-around)
-    let mut last: Option<(usize, Atom)> = None;
-    let mut absent: Vec<usize> = Vec::new(); // group depths of open `(?~`
-    while i < chars.len() {
-        let c = chars[i];
-        let in_class = class_depth > 0;
+    let mut t = Translator {
+        chars: p.chars().collect(),
+        out: String::with_capacity(p.len() + 16),
+        i: 0,
+        class_depth: 0,
+        class_start: 0,
+        groups: Vec::new(),
+        last: None,
+        absent: Vec::new(),
+    };
+    while let Some(&c) = t.chars.get(t.i) {
         if c == '\\' {
-            let Some(&n) = chars.get(i + 1) else {
-                return Err("too short escape sequence".into());
-            };
-            i += 2;
-            let at = out.len();
-            let class = |set: &str, neg: bool| -> String {
-                match (in_class, neg) {
-                    (true, false) => set.to_string(),
-                    _ => format!("[{}{set}]", if neg { "^" } else { "" }),
-                }
-            };
-            let mut kind = Atom::Plain;
-            if in_class
-                && "dDwWsShH".contains(n)
-                && chars.get(i) == Some(&'-')
-                && !matches!(chars.get(i + 1), Some(']') | None)
-            {
-                return Err("char-class value at end of range".into());
-            }
-            let text: String = match n {
-                'd' => class(D, false),
-                'D' => class(D, true),
-                'w' => class(W, false),
-                'W' => class(W, true),
-                's' => class(S, false),
-                'S' => class(S, true),
-                'h' => class(H, false),
-                'H' => class(H, true),
-                'b' if in_class => hex(8),
-                'b' | 'B' => {
-                    // Ruby's `\b` is Unicode-aware (unlike its `\w`).
-                    kind = Atom::Assertion;
-                    format!("\\{n}")
-                }
-                'A' | 'z' | 'G' if !in_class => {
-                    kind = Atom::Assertion;
-                    format!("\\{n}")
-                }
-                'Z' if !in_class => {
-                    kind = Atom::Assertion;
-                    "(?=\\n?\\z)".into()
-                }
-                'K' if !in_class => {
-                    out.push_str("\\K");
-                    last = None;
-                    continue;
-                }
-                'e' => hex(0x1b),
-                'a' => hex(7),
-                'v' => hex(0x0b),
-                'f' => hex(0x0c),
-                't' => hex(9),
-                'n' => hex(10),
-                'r' => hex(13),
-                'R' if !in_class => "(?:\\r\\n|[\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}])".into(),
-                'X' if !in_class => "(?s:.)".into(),
-                'x' => {
-                    let digits: String = chars[i..]
-                        .iter()
-                        .take(2)
-                        .take_while(|c| c.is_ascii_hexdigit())
-                        .collect();
-                    if digits.is_empty() {
-                        return Err("invalid hex escape".into());
-                    }
-                    i += digits.len();
-                    hex(u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?)
-                }
-                'u' => {
-                    if chars.get(i) == Some(&'{') {
-                        let end = chars[i..]
-                            .iter()
-                            .position(|&c| c == '}')
-                            .ok_or("invalid Unicode escape")?;
-                        let body: String = chars[i + 1..i + end].iter().collect();
-                        i += end + 1;
-                        let mut s = String::new();
-                        for h in body.split_whitespace() {
-                            let v =
-                                u32::from_str_radix(h, 16).map_err(|_| "invalid Unicode escape")?;
-                            s.push_str(&hex(v));
-                        }
-                        if s.is_empty() {
-                            return Err("invalid Unicode escape".into());
-                        }
-                        s
-                    } else {
-                        let digits: String = chars[i..].iter().take(4).collect();
-                        if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-                            return Err("invalid Unicode escape".into());
-                        }
-                        i += 4;
-                        hex(u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?)
-                    }
-                }
-                'c' | 'C' => {
-                    // \cX and \C-X: control characters.
-                    if n == 'C' {
-                        if chars.get(i) != Some(&'-') {
-                            return Err("invalid control-code syntax".into());
-                        }
-                        i += 1;
-                    }
-                    let Some(&x) = chars.get(i) else {
-                        return Err("invalid control-code syntax".into());
-                    };
-                    if !x.is_ascii() || x == '\\' {
-                        return Err("invalid control-code syntax".into());
-                    }
-                    i += 1;
-                    hex(if x == '?' { 0x7f } else { (x as u32) & 0x1f })
-                }
-                'M' => return Err("meta escapes are not supported in UTF-8 patterns".into()),
-                'p' | 'P' if chars.get(i) == Some(&'{') => {
-                    let end = chars[i..]
-                        .iter()
-                        .position(|&c| c == '}')
-                        .ok_or("invalid character property name")?;
-                    let mut body: String = chars[i + 1..i + end].iter().collect();
-                    i += end + 1;
-                    let mut neg = n == 'P';
-                    if let Some(rest) = body.strip_prefix('^') {
-                        body = rest.to_string();
-                        neg = !neg;
-                    }
-                    format!("\\{}{{{body}}}", if neg { 'P' } else { 'p' })
-                }
-                'k' if matches!(chars.get(i), Some('<') | Some('\'')) => {
-                    let close = if chars[i] == '<' { '>' } else { '\'' };
-                    let end = chars[i + 1..]
-                        .iter()
-                        .position(|&c| c == close)
-                        .ok_or("invalid backref")?;
-                    let name: String = chars[i + 1..i + 1 + end].iter().collect();
-                    i += end + 2;
-                    format!("\\k<{name}>")
-                }
-                'g' if matches!(chars.get(i), Some('<') | Some('\'')) => {
-                    return Err("subexpression calls (\\g<name>) are not supported".into())
-                }
-                '0'..='7' if in_class || n == '0' => {
-                    // Octal: \0, \0NN, and \NNN inside a class.
-                    let mut digits = String::from(n);
-                    while digits.len() < 3 {
-                        match chars.get(i) {
-                            Some(&d @ '0'..='7') => {
-                                digits.push(d);
-                                i += 1;
-                            }
-                            _ => break,
-                        }
-                    }
-                    hex(u32::from_str_radix(&digits, 8).map_err(|e| e.to_string())?)
-                }
-                '1'..='9' if !in_class => format!("\\{n}"),
-                c if c.is_ascii_alphanumeric() => c.to_string(),
-                c if c.is_ascii() => hex(c as u32),
-                c => c.to_string(),
-            };
-            out.push_str(&text);
-            if !in_class {
-                last = Some((at, kind));
-            }
-            continue;
+            t.escape()?;
+        } else if t.class_depth > 0 {
+            t.class_char(c);
+        } else {
+            t.char(c)?;
         }
-        if in_class {
-            match c {
-                '[' if chars.get(i + 1) == Some(&':') => {
-                    // POSIX bracket [:name:] / [:^name:]
-                    let rest: String = chars[i + 2..].iter().collect();
-                    if let Some(end) = rest.find(":]") {
-                        let (neg, name) = match rest[..end].strip_prefix('^') {
-                            Some(n) => (true, n),
-                            None => (false, &rest[..end]),
-                        };
-                        if let Some(items) = posix(name) {
-                            if neg {
-                                out.push_str(&format!("[^{items}]"));
-                            } else {
-                                out.push_str(&format!("[{items}]"));
-                            }
-                            i += 2 + rest[..end].chars().count() + 2;
-                            continue;
-                        }
-                    }
-                    class_depth += 1;
-                    out.push('[');
-                }
-                '[' => {
-                    class_depth += 1;
-                    out.push('[');
-                    if chars.get(i + 1) == Some(&'^') {
-                        out.push('^');
-                        i += 1;
-                    }
-                }
-                ']' => {
-                    class_depth -= 1;
-                    out.push(']');
-                    if class_depth == 0 {
-                        last = Some((class_start, Atom::Plain));
-                    }
-                }
-                '~' => out.push_str(&hex('~' as u32)),
-                c => out.push(c),
-            }
-            i += 1;
-            continue;
+    }
+    if t.class_depth > 0 {
+        return Err("premature end of char-class".into());
+    }
+    if !t.groups.is_empty() {
+        return Err("end pattern with unmatched parenthesis".into());
+    }
+    Ok(t.out)
+}
+
+/// The state of one [`translate`]: a cursor over the pattern and the rewritten text.
+/// Each method consumes one construct at `i` and moves `i` past it.
+struct Translator {
+    chars: Vec<char>,
+    out: String,
+    i: usize,
+    /// Nesting of `[...]` (Ruby allows nested classes); 0 outside any class.
+    class_depth: usize,
+    /// Where in `out` the outermost open class starts.
+    class_start: usize,
+    /// Open groups: (start in `out`, is look-around).
+    groups: Vec<(usize, bool)>,
+    /// The last atom written outside classes (start in `out`, kind), the target of a
+    /// following quantifier.
+    last: Option<(usize, Atom)>,
+    /// Group depths of open absence operators `(?~`.
+    absent: Vec<usize>,
+}
+
+impl Translator {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.i + ahead).copied()
+    }
+
+    /// A backslash escape, in or outside a class.
+    fn escape(&mut self) -> Result<(), String> {
+        let Some(n) = self.peek(1) else {
+            return Err("too short escape sequence".into());
+        };
+        self.i += 2;
+        let in_class = self.class_depth > 0;
+        let at = self.out.len();
+        if in_class
+            && "dDwWsShH".contains(n)
+            && self.peek(0) == Some('-')
+            && !matches!(self.peek(1), Some(']') | None)
+        {
+            return Err("char-class value at end of range".into());
         }
-        let at = out.len();
+        if n == 'K' && !in_class {
+            self.out.push_str("\\K");
+            self.last = None;
+            return Ok(());
+        }
+        let (text, kind) = self.escape_text(n, in_class)?;
+        self.out.push_str(&text);
+        if !in_class {
+            self.last = Some((at, kind));
+        }
+        Ok(())
+    }
+
+    /// The rewrite of `\n` (the letter after the backslash), consuming any argument.
+    fn escape_text(&mut self, n: char, in_class: bool) -> Result<(String, Atom), String> {
+        let class = |set: &str, neg: bool| -> String {
+            match (in_class, neg) {
+                (true, false) => set.to_string(),
+                _ => format!("[{}{set}]", if neg { "^" } else { "" }),
+            }
+        };
+        let text = match n {
+            'd' | 'D' => class(D, n == 'D'),
+            'w' | 'W' => class(W, n == 'W'),
+            's' | 'S' => class(S, n == 'S'),
+            'h' | 'H' => class(H, n == 'H'),
+            'b' if in_class => hex(8),
+            // Ruby's `\b` is Unicode-aware (unlike its `\w`).
+            'b' | 'B' => return Ok((format!("\\{n}"), Atom::Assertion)),
+            'A' | 'z' | 'G' if !in_class => return Ok((format!("\\{n}"), Atom::Assertion)),
+            'Z' if !in_class => return Ok(("(?=\\n?\\z)".into(), Atom::Assertion)),
+            'e' => hex(0x1b),
+            'a' => hex(7),
+            'v' => hex(0x0b),
+            'f' => hex(0x0c),
+            't' => hex(9),
+            'n' => hex(10),
+            'r' => hex(13),
+            'R' if !in_class => "(?:\\r\\n|[\\n\\x0B\\x0C\\r\\x{85}\\x{2028}\\x{2029}])".into(),
+            'X' if !in_class => "(?s:.)".into(),
+            'x' => self.hex_escape()?,
+            'u' => self.unicode_escape()?,
+            'c' | 'C' => self.control_escape(n)?,
+            'M' => return Err("meta escapes are not supported in UTF-8 patterns".into()),
+            'p' | 'P' if self.peek(0) == Some('{') => self.property(n)?,
+            'k' if matches!(self.peek(0), Some('<') | Some('\'')) => self.named_backref()?,
+            'g' if matches!(self.peek(0), Some('<') | Some('\'')) => {
+                return Err("subexpression calls (\\g<name>) are not supported".into())
+            }
+            '0'..='7' if in_class || n == '0' => self.octal(n)?,
+            '1'..='9' if !in_class => format!("\\{n}"),
+            c if c.is_ascii_alphanumeric() => c.to_string(),
+            c if c.is_ascii() => hex(c as u32),
+            c => c.to_string(),
+        };
+        Ok((text, Atom::Plain))
+    }
+
+    /// `\xH`, `\xHH`.
+    fn hex_escape(&mut self) -> Result<String, String> {
+        let digits: String = self.chars[self.i..]
+            .iter()
+            .take(2)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .collect();
+        if digits.is_empty() {
+            return Err("invalid hex escape".into());
+        }
+        self.i += digits.len();
+        Ok(hex(
+            u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?
+        ))
+    }
+
+    /// `\uHHHH` and `\u{H H ...}`.
+    fn unicode_escape(&mut self) -> Result<String, String> {
+        if self.peek(0) != Some('{') {
+            let digits: String = self.chars[self.i..].iter().take(4).collect();
+            if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err("invalid Unicode escape".into());
+            }
+            self.i += 4;
+            return Ok(hex(
+                u32::from_str_radix(&digits, 16).map_err(|e| e.to_string())?
+            ));
+        }
+        let end = self.chars[self.i..]
+            .iter()
+            .position(|&c| c == '}')
+            .ok_or("invalid Unicode escape")?;
+        let body: String = self.chars[self.i + 1..self.i + end].iter().collect();
+        self.i += end + 1;
+        let mut s = String::new();
+        for h in body.split_whitespace() {
+            let v = u32::from_str_radix(h, 16).map_err(|_| "invalid Unicode escape")?;
+            s.push_str(&hex(v));
+        }
+        if s.is_empty() {
+            return Err("invalid Unicode escape".into());
+        }
+        Ok(s)
+    }
+
+    /// `\cX` and `\C-X`: control characters.
+    fn control_escape(&mut self, n: char) -> Result<String, String> {
+        if n == 'C' {
+            if self.peek(0) != Some('-') {
+                return Err("invalid control-code syntax".into());
+            }
+            self.i += 1;
+        }
+        let Some(x) = self.peek(0) else {
+            return Err("invalid control-code syntax".into());
+        };
+        if !x.is_ascii() || x == '\\' {
+            return Err("invalid control-code syntax".into());
+        }
+        self.i += 1;
+        Ok(hex(if x == '?' { 0x7f } else { (x as u32) & 0x1f }))
+    }
+
+    /// `\p{Name}`, `\p{^Name}`, `\P{Name}`.
+    fn property(&mut self, n: char) -> Result<String, String> {
+        let end = self.chars[self.i..]
+            .iter()
+            .position(|&c| c == '}')
+            .ok_or("invalid character property name")?;
+        let mut body: String = self.chars[self.i + 1..self.i + end].iter().collect();
+        self.i += end + 1;
+        let mut neg = n == 'P';
+        if let Some(rest) = body.strip_prefix('^') {
+            body = rest.to_string();
+            neg = !neg;
+        }
+        Ok(format!("\\{}{{{body}}}", if neg { 'P' } else { 'p' }))
+    }
+
+    /// `\k<name>` and `\k'name'`.
+    fn named_backref(&mut self) -> Result<String, String> {
+        let close = if self.peek(0) == Some('<') { '>' } else { '\'' };
+        let end = self.chars[self.i + 1..]
+            .iter()
+            .position(|&c| c == close)
+            .ok_or("invalid backref")?;
+        let name: String = self.chars[self.i + 1..self.i + 1 + end].iter().collect();
+        self.i += end + 2;
+        Ok(format!("\\k<{name}>"))
+    }
+
+    /// Octal: `\0`, `\0NN`, and `\NNN` inside a class (`n` is the first digit).
+    fn octal(&mut self, n: char) -> Result<String, String> {
+        let mut digits = String::from(n);
+        while digits.len() < 3 {
+            match self.peek(0) {
+                Some(d @ '0'..='7') => {
+                    digits.push(d);
+                    self.i += 1;
+                }
+                _ => break,
+            }
+        }
+        Ok(hex(
+            u32::from_str_radix(&digits, 8).map_err(|e| e.to_string())?
+        ))
+    }
+
+    /// One character inside a class.
+    fn class_char(&mut self, c: char) {
         match c {
-            '[' => {
-                class_depth = 1;
-                class_start = at;
-                out.push('[');
-                // A leading `]` (or `^]`) is a literal in Ruby.
-                if chars.get(i + 1) == Some(&'^') {
-                    out.push('^');
-                    i += 1;
+            '[' if self.peek(1) == Some(':') => {
+                if self.posix_bracket() {
+                    return;
                 }
-                if chars.get(i + 1) == Some(&']') {
-                    out.push_str("\\]");
-                    i += 1;
+                self.class_depth += 1;
+                self.out.push('[');
+            }
+            '[' => {
+                self.class_depth += 1;
+                self.out.push('[');
+                if self.peek(1) == Some('^') {
+                    self.out.push('^');
+                    self.i += 1;
                 }
             }
             ']' => {
-                out.push_str("\\]");
-                last = Some((at, Atom::Plain));
+                self.class_depth -= 1;
+                self.out.push(']');
+                if self.class_depth == 0 {
+                    self.last = Some((self.class_start, Atom::Plain));
+                }
             }
-            '}' => {
-                out.push_str("\\}");
-                last = Some((at, Atom::Plain));
+            '~' => self.out.push_str(&hex('~' as u32)),
+            c => self.out.push(c),
+        }
+        self.i += 1;
+    }
+
+    /// A POSIX bracket `[:name:]` / `[:^name:]` at `i`: written and consumed when the
+    /// name is known (true), else nothing happens (false).
+    fn posix_bracket(&mut self) -> bool {
+        let rest: String = self.chars[self.i + 2..].iter().collect();
+        let Some(end) = rest.find(":]") else {
+            return false;
+        };
+        let (neg, name) = match rest[..end].strip_prefix('^') {
+            Some(n) => (true, n),
+            None => (false, &rest[..end]),
+        };
+        let Some(items) = posix(name) else {
+            return false;
+        };
+        self.out
+            .push_str(&format!("[{}{items}]", if neg { "^" } else { "" }));
+        self.i += 2 + rest[..end].chars().count() + 2;
+        true
+    }
+
+    /// One character outside classes (not a backslash).
+    fn char(&mut self, c: char) -> Result<(), String> {
+        let at = self.out.len();
+        match c {
+            '[' => {
+                self.class_depth = 1;
+                self.class_start = at;
+                self.out.push('[');
+                // A leading `]` (or `^]`) is a literal in Ruby.
+                if self.peek(1) == Some('^') {
+                    self.out.push('^');
+                    self.i += 1;
+                }
+                if self.peek(1) == Some(']') {
+                    self.out.push_str("\\]");
+                    self.i += 1;
+                }
+            }
+            ']' | '}' => {
+                self.out.push('\\');
+                self.out.push(c);
+                self.last = Some((at, Atom::Plain));
             }
             '^' | '$' => {
-                out.push(c);
-                last = Some((at, Atom::Assertion));
+                self.out.push(c);
+                self.last = Some((at, Atom::Assertion));
             }
             '|' => {
-                out.push('|');
-                last = None;
+                self.out.push('|');
+                self.last = None;
             }
+            '(' if self.peek(1) == Some('?') => return self.open_special_group(),
             '(' => {
-                if chars.get(i + 1) == Some(&'?') {
-                    // Inline options: Ruby's `m` is Rust's `s`.
-                    let mut j = i + 2;
-                    let mut flags = String::new();
-                    while let Some(&f) = chars.get(j) {
-                        if matches!(f, 'i' | 'm' | 'x' | '-') {
-                            flags.push(if f == 'm' { 's' } else { f });
-                            j += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    if !flags.is_empty() && chars.get(j) == Some(&')') {
-                        out.push_str(&format!("(?{flags})"));
-                        last = None;
-                        i = j + 1;
-                        continue;
-                    }
-                    if !flags.is_empty() && chars.get(j) == Some(&':') {
-                        out.push_str(&format!("(?{flags}:"));
-                        groups.push((at, false));
-                        last = None;
-                        i = j + 1;
-                        continue;
-                    }
-                    if chars.get(i + 2) == Some(&'#') {
-                        let end = chars[i..]
-                            .iter()
-                            .position(|&c| c == ')')
-                            .ok_or("end pattern in group")?;
-                        i += end + 1;
-                        continue;
-                    }
-                    if chars.get(i + 2) == Some(&'~') {
-                        // The absence operator `(?~X)` (any text not containing X),
-                        // approximated as `(?:(?!X)(?s:.))*`: equal except that the
-                        // match cannot end inside a prefix of X.
-                        groups.push((at, false));
-                        out.push_str("(?:(?!");
-                        absent.push(groups.len());
-                        last = None;
-                        i += 3;
-                        continue;
-                    }
-                    if chars.get(i + 2) == Some(&'(') {
-                        // Onigmo's conditional: only `(?(N)`, `(?(<name>)`, `(?('name')`.
-                        let cond: String =
-                            chars[i + 3..].iter().take_while(|&&c| c != ')').collect();
-                        let valid = (!cond.is_empty() && cond.chars().all(|c| c.is_ascii_digit()))
-                            || (cond.len() > 2
-                                && ((cond.starts_with('<') && cond.ends_with('>'))
-                                    || (cond.starts_with('\'') && cond.ends_with('\''))));
-                        if !valid {
-                            return Err("invalid conditional pattern".into());
-                        }
-                    }
-                    let look = matches!(chars.get(i + 2), Some('=') | Some('!'))
-                        || (chars.get(i + 2) == Some(&'<')
-                            && matches!(chars.get(i + 3), Some('=') | Some('!')));
-                    groups.push((at, look));
-                    out.push_str("(?");
-                    last = None;
-                    i += 2;
-                    continue;
-                } else {
-                    groups.push((at, false));
-                }
-                out.push('(');
-                last = None;
+                self.groups.push((at, false));
+                self.out.push('(');
+                self.last = None;
             }
-            ')' => {
-                if absent.last() == Some(&groups.len()) {
-                    absent.pop();
-                    out.push_str(")(?s:.))*");
-                    let (start, _) = groups.pop().unwrap_or((at, false));
-                    last = Some((start, Atom::Quantified { simple: true }));
-                    i += 1;
-                    continue;
-                }
-                let Some((start, look)) = groups.pop() else {
-                    return Err("unmatched close parenthesis".into());
-                };
-                out.push(')');
-                last = Some((start, if look { Atom::Assertion } else { Atom::Plain }));
-            }
-            '*' | '+' | '?' | '{' => {
-                let quant = if c == '{' {
-                    quantifier(&chars[i..])
-                } else {
-                    Some((c.to_string(), 1))
-                };
-                let Some((text, len)) = quant else {
-                    out.push_str("\\{");
-                    last = Some((at, Atom::Plain));
-                    i += 1;
-                    continue;
-                };
-                let Some((start, kind)) = last else {
-                    return Err("target of repeat operator is not specified".into());
-                };
-                let min_zero = match c {
-                    '*' | '?' => true,
-                    '+' => false,
-                    _ => text[1..].starts_with(['0', ',']),
-                };
-                match kind {
-                    Atom::RepeatedAssertion { simple } if c == '?' || (simple && c == '+') => {
-                        last = Some((start, Atom::RepeatedAssertion { simple: false }));
-                    }
-                    Atom::Assertion | Atom::RepeatedAssertion { .. } => {
-                        if min_zero {
-                            out.truncate(start);
-                        }
-                        last = Some((start, Atom::RepeatedAssertion { simple: c != '{' }));
-                    }
-                    Atom::Quantified { simple } if c == '?' || (simple && c == '+') => {
-                        out.push(c);
-                        last = Some((start, Atom::Modified));
-                    }
-                    Atom::Plain => {
-                        out.push_str(&text);
-                        last = Some((start, Atom::Quantified { simple: c != '{' }));
-                    }
-                    _ => {
-                        out.insert_str(start, "(?:");
-                        out.push(')');
-                        out.push_str(&text);
-                        last = Some((start, Atom::Quantified { simple: c != '{' }));
-                    }
-                }
-                i += len;
-                continue;
-            }
+            ')' => return self.close_group(),
+            '*' | '+' | '?' | '{' => return self.repeat(c),
             c => {
-                out.push(c);
-                last = Some((at, Atom::Plain));
+                self.out.push(c);
+                self.last = Some((at, Atom::Plain));
             }
         }
-        i += 1;
+        self.i += 1;
+        Ok(())
     }
-    if class_depth > 0 {
-        return Err("premature end of char-class".into());
+
+    /// A group starting `(?`: inline options, comments, the absence operator,
+    /// conditionals and look-around.
+    fn open_special_group(&mut self) -> Result<(), String> {
+        let at = self.out.len();
+        // Inline options: Ruby's `m` is Rust's `s`.
+        let mut j = self.i + 2;
+        let mut flags = String::new();
+        while let Some(&f) = self.chars.get(j) {
+            if matches!(f, 'i' | 'm' | 'x' | '-') {
+                flags.push(if f == 'm' { 's' } else { f });
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        match (flags.is_empty(), self.chars.get(j)) {
+            (false, Some(')')) => {
+                self.out.push_str(&format!("(?{flags})"));
+                self.last = None;
+                self.i = j + 1;
+                return Ok(());
+            }
+            (false, Some(':')) => {
+                self.out.push_str(&format!("(?{flags}:"));
+                self.groups.push((at, false));
+                self.last = None;
+                self.i = j + 1;
+                return Ok(());
+            }
+            _ => {}
+        }
+        match self.peek(2) {
+            Some('#') => {
+                let end = self.chars[self.i..]
+                    .iter()
+                    .position(|&c| c == ')')
+                    .ok_or("end pattern in group")?;
+                self.i += end + 1;
+                return Ok(());
+            }
+            Some('~') => {
+                // The absence operator `(?~X)` (any text not containing X), approximated
+                // as `(?:(?!X)(?s:.))*`: equal except that the match cannot end inside a
+                // prefix of X.
+                self.groups.push((at, false));
+                self.out.push_str("(?:(?!");
+                self.absent.push(self.groups.len());
+                self.last = None;
+                self.i += 3;
+                return Ok(());
+            }
+            Some('(') => {
+                // Onigmo's conditional: only `(?(N)`, `(?(<name>)`, `(?('name')`.
+                let cond: String = self.chars[self.i + 3..]
+                    .iter()
+                    .take_while(|&&c| c != ')')
+                    .collect();
+                let valid = (!cond.is_empty() && cond.chars().all(|c| c.is_ascii_digit()))
+                    || (cond.len() > 2
+                        && ((cond.starts_with('<') && cond.ends_with('>'))
+                            || (cond.starts_with('\'') && cond.ends_with('\''))));
+                if !valid {
+                    return Err("invalid conditional pattern".into());
+                }
+            }
+            _ => {}
+        }
+        let look = matches!(self.peek(2), Some('=') | Some('!'))
+            || (self.peek(2) == Some('<') && matches!(self.peek(3), Some('=') | Some('!')));
+        self.groups.push((at, look));
+        self.out.push_str("(?");
+        self.last = None;
+        self.i += 2;
+        Ok(())
     }
-    if !groups.is_empty() {
-        return Err("end pattern with unmatched parenthesis".into());
+
+    /// `)`: closes a group (or an absence operator).
+    fn close_group(&mut self) -> Result<(), String> {
+        let at = self.out.len();
+        self.i += 1;
+        if self.absent.last() == Some(&self.groups.len()) {
+            self.absent.pop();
+            self.out.push_str(")(?s:.))*");
+            let (start, _) = self.groups.pop().unwrap_or((at, false));
+            self.last = Some((start, Atom::Quantified { simple: true }));
+            return Ok(());
+        }
+        let Some((start, look)) = self.groups.pop() else {
+            return Err("unmatched close parenthesis".into());
+        };
+        self.out.push(')');
+        let kind = if look { Atom::Assertion } else { Atom::Plain };
+        self.last = Some((start, kind));
+        Ok(())
     }
-    Ok(out)
+
+    /// A quantifier `*`, `+`, `?` or `{...}` (a `{` that starts none is a literal).
+    fn repeat(&mut self, c: char) -> Result<(), String> {
+        let at = self.out.len();
+        let quant = if c == '{' {
+            quantifier(&self.chars[self.i..])
+        } else {
+            Some((c.to_string(), 1))
+        };
+        let Some((text, len)) = quant else {
+            self.out.push_str("\\{");
+            self.last = Some((at, Atom::Plain));
+            self.i += 1;
+            return Ok(());
+        };
+        let Some((start, kind)) = self.last else {
+            return Err("target of repeat operator is not specified".into());
+        };
+        let min_zero = match c {
+            '*' | '?' => true,
+            '+' => false,
+            _ => text[1..].starts_with(['0', ',']),
+        };
+        let simple = c != '{';
+        self.last = Some(match kind {
+            Atom::RepeatedAssertion { simple: s } if c == '?' || (s && c == '+') => {
+                (start, Atom::RepeatedAssertion { simple: false })
+            }
+            Atom::Assertion | Atom::RepeatedAssertion { .. } => {
+                if min_zero {
+                    self.out.truncate(start);
+                }
+                (start, Atom::RepeatedAssertion { simple })
+            }
+            Atom::Quantified { simple: s } if c == '?' || (s && c == '+') => {
+                self.out.push(c);
+                (start, Atom::Modified)
+            }
+            Atom::Plain => {
+                self.out.push_str(&text);
+                (start, Atom::Quantified { simple })
+            }
+            _ => {
+                self.out.insert_str(start, "(?:");
+                self.out.push(')');
+                self.out.push_str(&text);
+                (start, Atom::Quantified { simple })
+            }
+        });
+        self.i += len;
+        Ok(())
+    }
 }
 
 /// A Ruby interval quantifier at the start of `s` (`{n}`, `{n,}`, `{,m}`, `{n,m}`):
