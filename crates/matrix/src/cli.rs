@@ -52,7 +52,12 @@ pub fn main(args: &JobsArgs) -> i32 {
 /// Produce the output of `jobs` for the repository at `repo` (text on stdout, exit code).
 pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)> {
     let facts = args.facts.resolve(repo).map_err(|e| (2, e))?;
-    let loaded = load_build(repo, &args.facts.config, &facts).map_err(|e| match e {
+    let tree = crate::BuildTree::new(
+        repo,
+        args.facts.commit.as_ref().and(facts.commit.as_deref()),
+    )
+    .map_err(|e| (2, e))?;
+    let loaded = load_build(tree.path(), &args.facts.config, &facts).map_err(|e| match e {
         LoadError::Io(m) => (2, m),
         LoadError::Invalid(m) => (3, m),
     })?;

@@ -166,10 +166,12 @@ pub struct FactArgs {
     /// Repository slug OWNER/NAME [default: from the `origin` remote, else the directory name]
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
-    /// Commit SHA [default: git HEAD]
-    #[arg(long, value_name = "SHA")]
+    /// Build this commit (a SHA, branch, tag or expression such as HEAD~1), taken from
+    /// git's object store: its .travis.yml, its tree and its SHA and message; the working
+    /// tree is neither used nor touched [default: the working tree at git HEAD]
+    #[arg(long, value_name = "REF")]
     pub commit: Option<String>,
-    /// Commit message [default: message of git HEAD]
+    /// Commit message [default: message of the commit]
     #[arg(long = "commit-message", value_name = "TEXT")]
     pub commit_message: Option<String>,
     /// Build number N (jobs are numbered N.1, N.2, ...)
@@ -268,8 +270,20 @@ impl FactArgs {
             }
             (None, None, None)
         };
-        let commit = self.commit.clone().or_else(|| git.head_commit());
-        let commit_message = self.commit_message.clone().or_else(|| git.head_message());
+        let (commit, message) = match &self.commit {
+            Some(rev) => {
+                let sha = git.commit_of(rev).ok_or_else(|| {
+                    format!(
+                        "--commit {rev}: not a commit of the repository at {}",
+                        repo_dir.display()
+                    )
+                })?;
+                let message = git.message_of(&sha);
+                (Some(sha), message)
+            }
+            None => (git.head_commit(), git.message_of("HEAD")),
+        };
+        let commit_message = self.commit_message.clone().or(message);
         let mut facts = BuildFacts {
             branch,
             tag: self.tag.clone(),
@@ -373,9 +387,26 @@ impl Git<'_> {
         (!c.is_empty()).then(|| c.to_string())
     }
 
-    fn head_message(&self) -> Option<String> {
-        let m = self.run(&["log", "-1", "--format=%B"])?;
+    fn message_of(&self, rev: &str) -> Option<String> {
+        let m = self.run(&["log", "-1", "--format=%B", rev, "--"])?;
         Some(m.trim_end().to_string())
+    }
+
+    /// The full SHA of the commit `rev` names (None when it names no commit). A leading
+    /// `-` is refused so that a REF can never be read as an option.
+    fn commit_of(&self, rev: &str) -> Option<String> {
+        if rev.starts_with('-') || rev.trim().is_empty() {
+            return None;
+        }
+        let c = self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{rev}^{{commit}}"),
+        ])?;
+        let c = c.trim();
+        (!c.is_empty()).then(|| c.to_string())
     }
 }
 

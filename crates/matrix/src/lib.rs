@@ -19,12 +19,14 @@ pub mod imports;
 mod plan;
 pub mod select;
 mod support;
+mod tree;
 
 pub use facts::{repo_root, BuildFacts, Event, FactArgs};
 pub use imports::{load_build, LoadError, LoadedBuild};
 pub use plan::{expand, plan};
 pub use select::select;
 pub use support::EXPAND_KEYS;
+pub use tree::BuildTree;
 
 use serde::Serialize;
 use serde_json::Value;

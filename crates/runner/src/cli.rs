@@ -164,7 +164,14 @@ fn run(
         .facts
         .resolve(&repo)
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
-    let loaded = load_config(&repo, &args.facts, &facts)?;
+    // With --commit, the config, local settings and job trees come from a checkout of
+    // that commit (untracked secrets stay in the working tree).
+    let tree = travis_local_matrix::BuildTree::new(
+        &repo,
+        args.facts.commit.as_ref().and(facts.commit.as_deref()),
+    )
+    .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    let loaded = load_config(tree.path(), &args.facts, &facts)?;
     // Findings at info level (defaults, aliases) are for `lint`; `run` shows the rest.
     // (Each entry is a rendering of several findings separated by blank lines.)
     for d in loaded.diagnostics.iter().flat_map(|d| d.split("\n\n")) {
@@ -208,7 +215,7 @@ fn run(
             e.message,
         )
     })?;
-    let local = load_local(&repo)?;
+    let local = load_local(tree.path())?;
     let secure_entries =
         travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
     let exclude = secrets_files_in(&repo, secrets.file.as_deref());
@@ -268,7 +275,7 @@ fn run(
             mask: compiled.mask,
             notices: compiled.notices,
             job_env: compiled.job_env,
-            source_dir: repo.clone(),
+            source_dir: tree.path().to_path_buf(),
             exclude: exclude.clone(),
         });
     }

@@ -88,10 +88,17 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
         .resolve(repo)
         .map_err(|e| (2, format!("error: {e}")))?;
     let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
+    let tree = travis_local_matrix::BuildTree::new(
+        repo,
+        args.facts.commit.as_ref().and(facts.commit.as_deref()),
+    )
+    .map_err(|e| (2, format!("error: {e}")))?;
     let loaded =
-        travis_local_matrix::load_build(repo, &args.facts.config, &facts).map_err(|e| match e {
-            travis_local_matrix::LoadError::Io(m) => (2, format!("error: {m}")),
-            travis_local_matrix::LoadError::Invalid(m) => (3, format!("error: {m}")),
+        travis_local_matrix::load_build(tree.path(), &args.facts.config, &facts).map_err(|e| {
+            match e {
+                travis_local_matrix::LoadError::Io(m) => (2, format!("error: {m}")),
+                travis_local_matrix::LoadError::Invalid(m) => (3, format!("error: {m}")),
+            }
         })?;
     if loaded.has_errors {
         return Err((
@@ -102,14 +109,14 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
             ),
         ));
     }
-    let local = LocalConfig::load(repo).map_err(|e| (3, format!("error: {e}")))?;
+    let local = LocalConfig::load(tree.path()).map_err(|e| (3, format!("error: {e}")))?;
     if local.has_errors() {
         return Err((
             3,
             format!(
                 "{}error: {} is invalid; nothing compiled",
                 local.render_human(false),
-                travis_local_config::local::path_in(repo).display()
+                travis_local_config::local::path_in(tree.path()).display()
             ),
         ));
     }
