@@ -7,4 +7,5 @@ pub mod executor;
 pub mod host;
 pub mod orchestrate;
 pub mod render;
+pub mod state;
 pub mod worktree;
