@@ -34,7 +34,7 @@ enum Command {
     Run(RunCommand),
     /// Build and list the images travis-local uses
     Image(travis_local_docker::cli::ImageArgs),
-    /// Remove containers, networks and volumes left behind by travis-local
+    /// Remove what killed runs left behind: job processes, containers, compose projects, run directories
     Clean(travis_local_docker::cli::CleanArgs),
     /// Amazon ECR helpers (log the host's Docker in to a registry)
     Ecr(travis_local_ecr::cli::EcrArgs),

@@ -448,6 +448,91 @@ fn docker_kill_of_the_job_container_errors_the_job_and_leaves_nothing() {
     );
 }
 
+#[test]
+fn kill_9_of_a_docker_run_then_clean_leaves_no_container_directory_or_secret() {
+    if !docker_ready("kill_9_docker") {
+        return;
+    }
+    const SECRET: &str = "dkill9-Sup3rSecret-value";
+    let dir = repo(
+        "language: minimal\nscript: [\"echo started; sleep 300\", \"echo never\"]\n",
+        &[(".gitignore", ".travis-local/secrets.yml\n")],
+    );
+    std::fs::create_dir_all(dir.path().join(".travis-local")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(".travis-local/secrets.yml"),
+        format!("env:\n  - {{name: API_TOKEN, value: {SECRET}}}\n"),
+    )
+    .expect("secrets");
+    let home = common::StateHome::new();
+    let envs = home.envs();
+    let (pid, out) = common::kill9_at_marker(
+        dir.path(),
+        &[
+            "run",
+            "--executor",
+            "docker",
+            "--image",
+            IMAGE,
+            "--pull",
+            "never",
+        ],
+        &envs,
+        "started",
+    );
+    assert!(!out.contains(SECRET), "{out}");
+    let left = containers_of(pid);
+    assert_eq!(
+        left.len(),
+        1,
+        "the job container outlives travis-local: {left:?}"
+    );
+    let records = home.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["executor"], "docker");
+    assert_eq!(records[0]["containers"][0].as_str(), Some(left[0].as_str()));
+    let run_dir = std::path::PathBuf::from(records[0]["run_dir"].as_str().expect("run_dir"));
+    assert!(run_dir.is_dir());
+    for d in [home.runtime.path(), home.cache.path(), run_dir.as_path()] {
+        let leaks = common::files_containing(d, SECRET);
+        assert!(leaks.is_empty(), "secret on disk: {leaks:?}");
+    }
+
+    let mut cmd = Command::new(BIN);
+    cmd.arg("clean").stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let c = cmd.output().expect("clean runs");
+    let cout = String::from_utf8_lossy(&c.stdout);
+    assert_eq!(
+        c.status.code(),
+        Some(0),
+        "{cout}{}",
+        String::from_utf8_lossy(&c.stderr)
+    );
+    assert!(cout.contains("stale run"), "{cout}");
+    assert!(
+        containers_of(pid).is_empty(),
+        "containers left: {:?}",
+        containers_of(pid)
+    );
+    assert!(
+        !run_dir.exists(),
+        "run directory left: {}",
+        run_dir.display()
+    );
+    assert!(home.records().is_empty(), "state file left");
+    assert!(
+        common::processes_with_env(SECRET).is_empty(),
+        "a process still holds the secret"
+    );
+    for d in [home.runtime.path(), home.cache.path()] {
+        let leaks = common::files_containing(d, SECRET);
+        assert!(leaks.is_empty(), "secret left in {leaks:?}");
+    }
+}
+
 // ---------------------------------------------------------------- environment errors
 
 #[test]
@@ -482,10 +567,13 @@ fn unreachable_engine_is_exit_4_with_one_line() {
         .collect();
     assert_eq!(lines.len(), 1, "{}", r.dump());
     assert!(lines[0].contains("unix:///nonexistent"), "{}", r.dump());
+    // No state files here: `clean` has only the engine to ask.
+    let home = common::StateHome::new();
     for sub in [["clean"].as_slice(), ["image", "list"].as_slice()] {
         let out = Command::new(BIN)
             .args(sub)
             .env("DOCKER_HOST", "unix:///nonexistent")
+            .envs(home.envs())
             .output()
             .expect("runs");
         assert_eq!(out.status.code(), Some(4), "{sub:?}");

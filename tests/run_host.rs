@@ -1088,3 +1088,181 @@ fn on_a_terminal_successful_folds_collapse_and_failed_ones_expand() {
         "--verbose expands every fold\n{text}"
     );
 }
+
+// ---------------------------------------------------------------- signals and crash cleanup
+
+#[test]
+fn sigterm_is_reported_as_a_termination_with_exit_143() {
+    let rp = repo("language: minimal\nscript: ['echo started; sleep 60 & wait', 'echo never']\n");
+    for format in ["human", "json"] {
+        let mut child = Command::new(BIN)
+            .args(["run", "--executor", "host", "--format", format])
+            .current_dir(rp.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let marker = if format == "json" {
+            // JSON lines: watch for the output event of the marker instead.
+            r#"{"event":"output","job":"1.1","line":"started"}"#
+        } else {
+            "started"
+        };
+        let (rx, reader) = common::watch_for_line(stdout, marker);
+        let started = rx.recv_timeout(Duration::from_secs(60));
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok);
+        let status = child.wait().expect("wait");
+        let out = reader.join().expect("reader");
+        assert!(started.is_ok(), "job never started\n{out}");
+        assert_eq!(status.code(), Some(143), "{format}\n{out}");
+        assert!(!out.contains("Ctrl-C"), "{format}\n{out}");
+        assert!(!out.lines().any(|l| l == "never"), "{out}");
+        if format == "human" {
+            assert!(out.lines().any(|l| l == "Terminated (SIGTERM)."), "{out}");
+            assert!(
+                out.contains("Terminated (SIGTERM): the job was stopped."),
+                "{out}"
+            );
+        } else {
+            let last: serde_json::Value =
+                serde_json::from_str(out.lines().last().unwrap_or_default()).expect("JSON");
+            assert_eq!(last["event"], "build_finished", "{out}");
+            assert_eq!(last["exit_code"], 143, "{out}");
+            assert_eq!(last["signal"], "SIGTERM", "{out}");
+            assert_eq!(last["result"], "canceled", "{out}");
+            assert_eq!(last["jobs"][0]["reason"], "terminated (SIGTERM)", "{out}");
+        }
+    }
+}
+
+#[test]
+fn kill_9_of_a_host_run_then_clean_leaves_no_process_directory_or_secret() {
+    const SECRET: &str = "kill9-Sup3rSecret-value";
+    let rp =
+        repo("language: minimal\nscript: ['echo started; sleep 300 & sleep 301; echo never']\n");
+    rp.secrets(&format!("env:\n  - {{name: API_TOKEN, value: {SECRET}}}\n"));
+    let home = common::StateHome::new();
+    let envs = home.envs();
+    let (_pid, out) =
+        common::kill9_at_marker(rp.path(), &["run", "--executor", "host"], &envs, "started");
+    assert!(!out.contains(SECRET), "{out}");
+    // What the killed run left: its record, its job still running with the secret.
+    let records = home.records();
+    assert_eq!(records.len(), 1, "one state file: {records:?}");
+    let rec = &records[0];
+    assert_eq!(rec["executor"], "host");
+    let run_dir = PathBuf::from(rec["run_dir"].as_str().expect("run_dir"));
+    let pgid = rec["process_groups"][0]["pgid"].as_i64().expect("pgid");
+    assert!(run_dir.is_dir(), "{}", run_dir.display());
+    assert!(
+        !common::group_members(pgid).is_empty(),
+        "the job should outlive a kill -9 of travis-local"
+    );
+    assert!(!common::processes_with_env(SECRET).is_empty());
+    for dir in [home.runtime.path(), home.cache.path()] {
+        let leaks = common::files_containing(dir, SECRET);
+        assert!(leaks.is_empty(), "secret in state files: {leaks:?}");
+    }
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(home.runs_dir())
+            .expect("runs dir")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o700);
+    let leaks = common::files_containing(&run_dir, SECRET);
+    assert!(leaks.is_empty(), "secret in the run directory: {leaks:?}");
+
+    // `clean` without a Docker engine still does the host part (and says the engine
+    // is unreachable: exit 4).
+    let mut cmd = Command::new(BIN);
+    cmd.arg("clean")
+        .env("DOCKER_HOST", "unix:///nonexistent")
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let c = cmd.output().expect("clean runs");
+    let (cout, cerr) = (
+        String::from_utf8_lossy(&c.stdout),
+        String::from_utf8_lossy(&c.stderr),
+    );
+    assert_eq!(c.status.code(), Some(4), "{cout}{cerr}");
+    assert!(cerr.contains("unix:///nonexistent"), "{cerr}");
+    assert!(cout.contains("stale run"), "{cout}");
+    assert!(cout.contains("stopped"), "{cout}");
+    assert!(common::group_members(pgid).is_empty(), "job processes left");
+    assert!(
+        common::processes_with_env(SECRET).is_empty(),
+        "a process still holds the secret"
+    );
+    assert!(
+        !run_dir.exists(),
+        "run directory left: {}",
+        run_dir.display()
+    );
+    assert!(home.records().is_empty(), "state file left");
+    for dir in [home.runtime.path(), home.cache.path()] {
+        let leaks = common::files_containing(dir, SECRET);
+        assert!(leaks.is_empty(), "secret left in {leaks:?}");
+    }
+}
+
+#[test]
+fn a_new_run_warns_once_about_stale_runs_until_clean() {
+    let rp = repo("language: minimal\nscript: ['echo started; sleep 300']\n");
+    let home = common::StateHome::new();
+    let envs = home.envs();
+    common::kill9_at_marker(rp.path(), &["run", "--executor", "host"], &envs, "started");
+    let records = home.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let id = records[0]["run_id"].as_str().expect("run_id").to_string();
+    let quick = repo("language: minimal\nscript: [echo hi]\n");
+    let run = |expect_warning: bool| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["run", "--executor", "host"])
+            .current_dir(quick.path())
+            .stdin(Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().expect("run");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("travis-local clean"))
+            .collect();
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        assert_eq!(warnings.len(), usize::from(expect_warning), "{err}");
+        if expect_warning {
+            assert!(warnings[0].starts_with("warning: 1 earlier"), "{err}");
+        }
+    };
+    run(true);
+    run(true); // still there: nothing was cleaned
+               // `clean --run ID` of a host run needs no engine at all.
+    let mut cmd = Command::new(BIN);
+    cmd.args(["clean", "--run", &id])
+        .env("DOCKER_HOST", "unix:///nonexistent")
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let c = cmd.output().expect("clean");
+    assert_eq!(
+        c.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&c.stdout),
+        String::from_utf8_lossy(&c.stderr)
+    );
+    assert!(String::from_utf8_lossy(&c.stdout).contains(&format!("stale run {id}")));
+    run(false);
+    assert!(home.records().is_empty());
+}

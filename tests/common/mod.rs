@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests that drive the real `travis-local` binary.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ChildStdout;
 use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
@@ -74,4 +75,152 @@ pub fn committed_repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::Tem
     git(p, &["add", "-A"]);
     git(p, &["commit", "-qm", "init"]);
     dir
+}
+
+/// Fresh, private `XDG_RUNTIME_DIR` and `XDG_CACHE_HOME` for one test, so that runs of
+/// tests in parallel do not see each other's state files.
+pub struct StateHome {
+    pub runtime: tempfile::TempDir,
+    pub cache: tempfile::TempDir,
+}
+
+impl StateHome {
+    pub fn new() -> Self {
+        StateHome {
+            runtime: tempfile::tempdir().expect("tempdir"),
+            cache: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+    /// The variables to give every travis-local command of the test.
+    pub fn envs(&self) -> [(&'static str, &Path); 2] {
+        [
+            ("XDG_RUNTIME_DIR", self.runtime.path()),
+            ("XDG_CACHE_HOME", self.cache.path()),
+        ]
+    }
+    /// Where state files go (XDG_RUNTIME_DIR is usable).
+    #[allow(dead_code)] // not every test crate checks it
+    pub fn runs_dir(&self) -> PathBuf {
+        self.runtime.path().join("travis-local/runs")
+    }
+    /// The state files (parsed), whatever directory they are in.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for root in [self.runtime.path(), self.cache.path()] {
+            for f in files_under(root) {
+                if f.extension().is_some_and(|e| e == "json") {
+                    let text = std::fs::read_to_string(&f).expect("read state file");
+                    out.push(serde_json::from_str(&text).expect("state file is JSON"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every regular file under `dir` (recursively; symlinks not followed).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.filter_map(Result::ok) {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(files_under(&e.path())),
+            Ok(t) if t.is_file() => out.push(e.path()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Files under `dir` whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            std::fs::read(f)
+                .map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Pids of live (non-zombie) processes whose environment holds `needle`.
+pub fn processes_with_env(needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if !zombie && env.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Live members of process group `pgid` (from /proc).
+#[allow(dead_code)] // host-executor tests only
+pub fn group_members(pgid: i64) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.first() != Some(&"Z") && f.get(2).and_then(|g| g.parse::<i64>().ok()) == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Starts `travis-local ARGS` in `dir` with `envs`, waits until its stdout shows the line
+/// `marker`, then kills it with SIGKILL and reaps it. Returns its pid and output.
+pub fn kill9_at_marker(
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &Path)],
+    marker: &'static str,
+) -> (u32, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_travis-local"));
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn travis-local");
+    let stdout = child.stdout.take().expect("stdout");
+    let (rx, reader) = watch_for_line(stdout, marker);
+    let started = rx.recv_timeout(std::time::Duration::from_secs(120));
+    let pid = child.id();
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    let out = reader.join().unwrap_or_default();
+    assert!(started.is_ok(), "the job never printed {marker:?}\n{out}");
+    (pid, out)
 }

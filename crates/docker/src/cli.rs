@@ -74,6 +74,18 @@ pub struct BootstrapArgs {
 
 /// `travis-local clean`
 #[derive(clap::Args, Debug)]
+#[command(after_help = "What clean finds:
+  1. Runs recorded in state files ($XDG_RUNTIME_DIR/travis-local/runs/, else
+     ${XDG_CACHE_HOME:-~/.cache}/travis-local/runs/) whose travis-local process is gone
+     (e.g. killed with kill -9): their host job processes still running (SIGTERM, then
+     SIGKILL), their containers and compose projects, their /tmp/travis-local-* run
+     directory, then the record. Runs in progress are never touched. Needs no Docker
+     engine for runs of the host executor.
+  2. Containers labelled travis-local.run (all runs, or --run ID) whose owning process
+     is gone, and the compose projects named travis-local-*.
+  3. With --images, the cached layers travis-local/layer:*.
+Exit status: 0 done, 1 something could not be removed (the record is kept), 4 the
+Docker engine is needed and unreachable (host leftovers are removed first).")]
 pub struct CleanArgs {
     /// Only what the run with this id left
     #[arg(long, value_name = "ID")]
@@ -81,7 +93,8 @@ pub struct CleanArgs {
     /// Also remove the cached Travis layer images (travis-local/layer:*)
     #[arg(long)]
     pub images: bool,
-    /// Also remove containers of travis-local processes that are still running
+    /// Also remove containers of travis-local processes that are still running (labels
+    /// only: the processes and files of a live run are never touched)
     #[arg(long)]
     pub all: bool,
 }
@@ -176,25 +189,86 @@ pub fn image_main(args: &ImageArgs) -> i32 {
 }
 
 pub fn clean_main(args: &CleanArgs) -> i32 {
-    let run = args.run.clone();
-    let images = args.images;
-    let all = args.all;
-    match with_engine("clean", move |d| {
-        Box::pin(async move { crate::clean::clean(&d, run.as_deref(), images, all).await })
-    }) {
-        Ok(done) => {
-            println!(
-                "removed {} container(s), {} compose project(s), {} image(s)",
-                done.containers, done.projects, done.images
-            );
-            if done.live > 0 {
-                println!(
-                    "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
-                    done.live
-                );
-            }
-            0
-        }
-        Err(code) => code,
+    use travis_local_runner::state;
+    let rt = match crate::engine::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return fail("clean", &e),
+    };
+    let scan = state::scan(args.run.as_deref());
+    for (path, why) in &scan.unreadable {
+        eprintln!(
+            "travis-local clean: ignoring {}: {why} (remove it by hand)",
+            path.display()
+        );
     }
+    // The engine is needed for the label sweep, images and recorded containers; a
+    // `--run ID` of a host run recorded in a state file needs none.
+    let engine_needed = args.run.is_none()
+        || scan.stale.is_empty()
+        || args.images
+        || scan.stale.iter().any(|f| f.state.needs_engine());
+    let engine = if engine_needed {
+        Some(rt.block_on(crate::engine::connect()))
+    } else {
+        None
+    };
+    let docker = engine.as_ref().and_then(|e| e.as_ref().ok());
+    let engine_error = engine
+        .as_ref()
+        .and_then(|e| e.as_ref().err())
+        .map(|e| e.message.clone());
+
+    let mut code = 0;
+    let stale = crate::clean::clean_stale(&rt, docker, engine_error.as_deref(), &scan.stale);
+    for line in &stale.lines {
+        println!("{line}");
+    }
+    for p in &stale.problems {
+        eprintln!("travis-local clean: {p}");
+    }
+    if !stale.problems.is_empty() {
+        code = 1;
+    }
+    let mut swept = crate::clean::Cleaned::default();
+    if let Some(d) = docker {
+        match rt.block_on(crate::clean::clean(
+            d,
+            args.run.as_deref(),
+            args.images,
+            args.all,
+        )) {
+            Ok(done) => swept = done,
+            Err(e) => code = code.max(fail("clean", &e)),
+        }
+    } else if let Some(e) = &engine_error {
+        eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
+        code = 4;
+    }
+    println!(
+        "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",
+        swept.containers + stale.containers,
+        swept.projects + stale.projects,
+        swept.images,
+        stale.dirs,
+        stale.processes,
+    );
+    if swept.live > 0 {
+        println!(
+            "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
+            swept.live
+        );
+    }
+    if scan.live > 0 {
+        println!(
+            "left {} run(s) still in progress alone (their travis-local process is running)",
+            scan.live
+        );
+    }
+    if scan.other_host > 0 {
+        println!(
+            "left {} run record(s) of other hosts alone (clean them on their host)",
+            scan.other_host
+        );
+    }
+    code
 }

@@ -74,6 +74,32 @@ pub struct DockerExecutor {
     used_docker: std::sync::atomic::AtomicBool,
 }
 
+/// Notes a container in the run's state file (for `travis-local clean` after a crash);
+/// recorded before it is created, so a crash in between leaves nothing unrecorded.
+fn remember_container(name: &str) {
+    travis_local_runner::state::update(|s| {
+        if !s.containers.iter().any(|c| c == name) {
+            s.containers.push(name.to_string());
+        }
+    });
+}
+
+fn forget_container(name: &str) {
+    travis_local_runner::state::update(|s| s.containers.retain(|c| c != name));
+}
+
+fn remember_project(name: &str) {
+    travis_local_runner::state::update(|s| {
+        if !s.compose_projects.iter().any(|c| c == name) {
+            s.compose_projects.push(name.to_string());
+        }
+    });
+}
+
+fn forget_project(name: &str) {
+    travis_local_runner::state::update(|s| s.compose_projects.retain(|c| c != name));
+}
+
 /// Lower-case, `[a-z0-9-]` only (valid for container names and compose v1 projects).
 pub fn sanitize(s: &str) -> String {
     let mut out = String::new();
@@ -380,6 +406,10 @@ impl DockerExecutor {
             ..Default::default()
         };
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
+        remember_container(&name);
+        if wants_docker || engine::local_socket().is_none() {
+            remember_project(&name);
+        }
         self.docker
             .create_container(Some(opts), body)
             .await
@@ -781,6 +811,7 @@ impl DockerExecutor {
         let opts = CreateContainerOptionsBuilder::default()
             .name(&helper)
             .build();
+        remember_container(&helper);
         if self.docker.create_container(Some(opts), body).await.is_ok()
             && self.docker.start_container(&helper, None).await.is_ok()
         {
@@ -788,6 +819,7 @@ impl DockerExecutor {
             let _ = tokio::time::timeout(Duration::from_secs(20), wait.next()).await;
         }
         self.remove_container(&helper).await;
+        forget_container(&helper);
     }
 
     async fn finish(&self, jc: &JobContainer, end: Option<&JobEnd>) {
@@ -807,11 +839,13 @@ impl DockerExecutor {
         let mut t = Instant::now();
         if jc.docker_service {
             Self::remove_compose_project(&self.docker, &jc.compose_project).await;
+            forget_project(&jc.compose_project);
             trace("compose cleanup", &mut t);
         }
         self.restore_ownership(jc).await;
         trace("restore ownership", &mut t);
         self.remove_container(&jc.name).await;
+        forget_container(&jc.name);
         trace("remove", &mut t);
     }
 
@@ -832,8 +866,10 @@ impl DockerExecutor {
             Ok(jc) => jc,
             Err(e) => {
                 // Whatever was created before the failure goes too.
-                self.remove_container(&job_name(&job.run_id, &job.number))
-                    .await;
+                let name = job_name(&job.run_id, &job.number);
+                self.remove_container(&name).await;
+                forget_container(&name);
+                forget_project(&name);
                 return Err(e);
             }
         };

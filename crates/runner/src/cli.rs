@@ -6,7 +6,8 @@
 //!
 //! Exit codes: 0 passed (or no job would run), 1 failed, 2 errored, 3 config invalid
 //! (error-level finding, invalid or tracked secrets file), 4 environment or usage
-//! problem (executor unavailable, no such job, unreadable repository), 130 interrupted.
+//! problem (executor unavailable, no such job, unreadable repository), 130 interrupted
+//! (SIGINT, Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
 
 use crate::executor::{ExecError, Executor, JobHook, JobRun};
 use crate::orchestrate::{self, JobResult, Orchestrator, PreparedJob, RunSettings};
@@ -97,6 +98,8 @@ pub mod exit {
     /// A bad flag value found after clap parsed the command line (clap's own are 2 too).
     pub const USAGE: i32 = 2;
     pub const INTERRUPTED: i32 = 130;
+    pub const TERMINATED: i32 = 143;
+    pub const HUNG_UP: i32 = 129;
 }
 
 struct Fail(i32, String);
@@ -220,6 +223,10 @@ fn run(
         travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
     let exclude = secrets_files_in(&repo, secrets.file.as_deref());
 
+    warn_about_stale_runs();
+    // Declared before the run directory so that it is dropped after it: the record
+    // outlives what it describes.
+    let mut _state_guard = crate::state::StateGuard::none();
     let run_dir = tempfile::Builder::new()
         .prefix("travis-local-")
         .tempdir()
@@ -240,6 +247,18 @@ fn run(
         })
         .unwrap_or_else(|| "run".into());
     let host = args.executor == ExecutorKind::Host;
+    match crate::state::begin(
+        &run_id,
+        run_dir.path(),
+        if host { "host" } else { "docker" },
+        args.keep,
+    ) {
+        Ok(g) => _state_guard = g,
+        Err(e) => eprintln!(
+            "warning: cannot record this run for `travis-local clean` ({e}); if travis-local is killed, remove {} by hand",
+            run_dir.path().display()
+        ),
+    }
     let mut prepared = Vec::new();
     for job in &selected {
         let home = run_dir.path().join(&job.number).join("home").join("travis");
@@ -359,11 +378,12 @@ fn run(
 
     let build = orchestrate::build_result(&stage_names, &outcomes);
     let interrupted = interrupts.interrupted();
+    let stop = interrupts.stop_signal();
     let env_problem = orchestrator
         .environment_problem
         .load(std::sync::atomic::Ordering::SeqCst);
     let code = if interrupted {
-        exit::INTERRUPTED
+        stop.exit_code()
     } else if env_problem && build != JobResult::Passed {
         exit::ENVIRONMENT
     } else {
@@ -380,6 +400,7 @@ fn run(
             "result": if interrupted { "canceled" } else { build.as_str() },
             "exit_code": code,
             "interrupted": interrupted,
+            "signal": interrupted.then(|| stop.name()),
             "jobs": outcomes,
             "kept": kept.as_ref().map(|p| p.display().to_string()),
         });
@@ -388,7 +409,7 @@ fn run(
     } else {
         let mut lines = orchestrate::summary_lines(&outcomes, build, style.color);
         if interrupted {
-            lines.push("Interrupted (Ctrl-C).".into());
+            lines.push(format!("{}.", stop.title()));
         }
         if env_problem {
             lines.push(format!(
@@ -425,6 +446,16 @@ fn run(
         }
     }
     Ok(code)
+}
+
+/// One line on stderr when earlier runs left things behind (their travis-local died).
+fn warn_about_stale_runs() {
+    let n = crate::state::scan(None).stale.len();
+    if n > 0 {
+        eprintln!(
+            "warning: {n} earlier travis-local run(s) were killed and left processes, containers or files behind; `travis-local clean` removes them"
+        );
+    }
 }
 
 /// The build's config, `.travis.yml` merged with its imports.

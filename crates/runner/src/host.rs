@@ -6,7 +6,9 @@
 //! stderr on one pipe so they interleave as on Travis's terminal. When the token is
 //! cancelled the whole group gets SIGTERM, then SIGKILL after a short grace period
 //! (at once for [`CancelReason::Forced`]). When bash ends, processes it left behind
-//! in its group are killed, as `travis_terminate` does on Travis (spec §7.14).
+//! in its group are killed, as `travis_terminate` does on Travis (spec §7.14). The group
+//! is recorded in the run's state file ([`crate::state`]) while it runs, so that
+//! `travis-local clean` can stop it if travis-local itself is killed.
 
 use crate::executor::{CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink};
 use std::fs::File;
@@ -49,7 +51,7 @@ fn exec_err(message: String) -> ExecError {
     }
 }
 
-fn make_pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn make_pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` is a valid array of two ints; on success both are fresh fds we own.
     let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
@@ -145,6 +147,16 @@ impl Executor for HostExecutor {
         // The Command (holding the pipe's write ends) must go so EOF can be seen.
         drop(cmd);
         let pgid = child.id();
+        // Recorded so that `travis-local clean` can stop the group if travis-local dies.
+        let group = i32::try_from(pgid)
+            .ok()
+            .map(|id| crate::state::ProcessGroup {
+                pgid: id,
+                start_time: crate::state::start_time_of(pgid),
+            });
+        if let Some(g) = &group {
+            crate::state::update(|s| s.process_groups.push(g.clone()));
+        }
         let mut reader = File::from(read_end);
         let exited = AtomicBool::new(false);
 
@@ -205,6 +217,9 @@ impl Executor for HostExecutor {
             };
             // Leftover background processes of the job (travis_terminate semantics).
             kill_group(pgid, libc::SIGKILL);
+            if let Some(g) = &group {
+                crate::state::update(|s| s.process_groups.retain(|x| x != g));
+            }
             exited.store(true, Ordering::SeqCst);
             let _ = reader_thread.join();
             (status, cancelled)

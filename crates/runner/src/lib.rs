@@ -8,4 +8,5 @@ pub mod host;
 pub mod junit;
 pub mod orchestrate;
 pub mod render;
+pub mod state;
 pub mod worktree;
