@@ -69,6 +69,20 @@ impl BuildTree {
     }
 }
 
+impl BuildTree {
+    /// Moves a commit's checkout into `dir` (which must not exist yet; same file system,
+    /// e.g. into a run's directory so that crash clean-up of the run removes it too).
+    /// The working tree variant stays where it is.
+    pub fn move_into(&mut self, dir: &Path) -> Result<(), String> {
+        if let BuildTree::Commit { root, .. } = self {
+            std::fs::rename(&*root, dir)
+                .map_err(|e| format!("cannot move {} to {}: {e}", root.display(), dir.display()))?;
+            *root = dir.to_path_buf();
+        }
+        Ok(())
+    }
+}
+
 fn git(dir: Option<&Path>, args: &[&str], paths: &[&Path]) -> Result<(), String> {
     let mut cmd = Command::new("git");
     if let Some(d) = dir {

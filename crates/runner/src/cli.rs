@@ -169,7 +169,7 @@ fn run(
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
     // With --commit, the config, local settings and job trees come from a checkout of
     // that commit (untracked secrets stay in the working tree).
-    let tree = travis_local_matrix::BuildTree::new(
+    let mut tree = travis_local_matrix::BuildTree::new(
         &repo,
         args.facts.commit.as_ref().and(facts.commit.as_deref()),
     )
@@ -246,6 +246,10 @@ fn run(
                 .to_lowercase()
         })
         .unwrap_or_else(|| "run".into());
+    // A commit's checkout moves into the run directory: removed with it, also by
+    // `clean` after a crash.
+    tree.move_into(&run_dir.path().join("commit"))
+        .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
     let host = args.executor == ExecutorKind::Host;
     match crate::state::begin(
         &run_id,
