@@ -117,6 +117,11 @@ fn run(
     hooks: &[Box<dyn JobHook>],
     factory: &ExecutorFactory<'_>,
 ) -> Result<i32, Fail> {
+    // A malformed `--secret` is a usage error (exit 2), reported before anything else and
+    // without its text (which may be the value).
+    args.secrets
+        .check_usage()
+        .map_err(|e| Fail(exit::ERRORED, e.message))?;
     let interrupts = orchestrate::interrupts();
     let repo = repo_root()?;
     let facts = args
