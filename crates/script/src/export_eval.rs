@@ -16,8 +16,9 @@
 /// One piece of an expanded word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
-    /// Text known before the job runs.
-    Lit(String),
+    /// Text known before the job runs. `own`: it is text of the raw value itself (a
+    /// quoted or plain character), not the value of a variable it refers to.
+    Lit { text: String, own: bool },
     /// Text only the running job knows. `guess` is what it most likely is (e.g. the empty
     /// string for a variable the script never sets), `None` when there is no good guess.
     Hole { guess: Option<String> },
@@ -37,18 +38,24 @@ impl Expanded {
         if !s.is_empty() {
             self.has_own_text = true;
         }
-        self.push_var(s);
+        self.push_text(s, true);
     }
 
     /// Text that comes from a variable.
     fn push_var(&mut self, s: &str) {
+        self.push_text(s, false);
+    }
+
+    fn push_text(&mut self, s: &str, own: bool) {
         if s.is_empty() {
             return;
         }
-        if let Some(Seg::Lit(last)) = self.segs.last_mut() {
-            last.push_str(s);
-        } else {
-            self.segs.push(Seg::Lit(s.to_string()));
+        match self.segs.last_mut() {
+            Some(Seg::Lit { text, own: o }) if *o == own => text.push_str(s),
+            _ => self.segs.push(Seg::Lit {
+                text: s.to_string(),
+                own,
+            }),
         }
     }
 
@@ -66,7 +73,7 @@ impl Expanded {
         let mut out = String::new();
         for s in &self.segs {
             match s {
-                Seg::Lit(t) => out.push_str(t),
+                Seg::Lit { text, .. } => out.push_str(text),
                 Seg::Hole { .. } => return None,
             }
         }
@@ -78,7 +85,7 @@ impl Expanded {
         let mut out = String::new();
         for s in &self.segs {
             match s {
-                Seg::Lit(t) => out.push_str(t),
+                Seg::Lit { text, .. } => out.push_str(text),
                 Seg::Hole { guess: Some(g) } => out.push_str(g),
                 Seg::Hole { guess: None } => return None,
             }
@@ -91,12 +98,31 @@ impl Expanded {
         self.segs.iter().any(|s| matches!(s, Seg::Hole { .. }))
     }
 
-    /// The literal pieces between holes.
-    pub fn pieces(&self) -> impl Iterator<Item = &str> {
-        self.segs.iter().filter_map(|s| match s {
-            Seg::Lit(t) => Some(t.as_str()),
-            Seg::Hole { .. } => None,
-        })
+    /// The known pieces between holes that hold some text of the raw value itself (a
+    /// piece that is only `$HOME`'s value is no secret).
+    pub fn pieces(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut run = String::new();
+        let mut own = false;
+        for s in &self.segs {
+            match s {
+                Seg::Lit { text, own: o } => {
+                    run.push_str(text);
+                    own |= *o;
+                }
+                Seg::Hole { .. } => {
+                    if own {
+                        out.push(std::mem::take(&mut run));
+                    }
+                    run.clear();
+                    own = false;
+                }
+            }
+        }
+        if own {
+            out.push(run);
+        }
+        out
     }
 
     /// The part after the first `=` (for an assignment word whose name is literal).
@@ -108,14 +134,14 @@ impl Expanded {
         let mut skip = prefix_chars;
         for s in &self.segs {
             match s {
-                Seg::Lit(t) if skip > 0 => {
-                    let n = t.chars().count();
+                Seg::Lit { text, own } if skip > 0 => {
+                    let n = text.chars().count();
                     if n <= skip {
                         skip -= n;
                     } else {
-                        let rest: String = t.chars().skip(skip).collect();
+                        let rest: String = text.chars().skip(skip).collect();
                         skip = 0;
-                        out.push_var(&rest);
+                        out.push_text(&rest, *own);
                     }
                 }
                 other => out.segs.push(other.clone()),
@@ -148,7 +174,7 @@ pub struct ExportEval {
 /// Emulate `eval "export NAME=<raw>"` with `vars` telling what the shell variables hold
 /// (`None`: not set by the script, most likely unset).
 pub fn eval_export(name: &str, raw: &str, vars: &dyn Fn(&str) -> Option<Var>) -> ExportEval {
-    let line: Vec<char> = format!("export {name}={raw}").chars().collect();
+    let line = join_continued_lines(&format!("export {name}={raw}"));
     let (commands, array_value) = lex(&line);
     let mut out = ExportEval::default();
     let prefix = format!("{name}=");
@@ -167,9 +193,12 @@ pub fn eval_export(name: &str, raw: &str, vars: &dyn Fn(&str) -> Option<Var>) ->
                     continue;
                 }
             };
+            // A word that brace expansion split is no longer an assignment to bash's
+            // parser: no `~` expansion after its `=` or `:`.
+            let assign_tilde = alternatives.len() == 1;
             for alt in alternatives {
                 let assign = assignment_prefix(&alt);
-                let e = expand(&alt, assign, vars);
+                let e = expand(&alt, assign, assign_tilde, vars);
                 match assign {
                     Some(n) => {
                         let v = e.after_prefix(n);
@@ -199,6 +228,62 @@ pub fn eval_export(name: &str, raw: &str, vars: &dyn Fn(&str) -> Option<Var>) ->
 fn sub(w: &[char], a: usize, b: usize) -> String {
     let b = b.min(w.len());
     w[a.min(b)..b].iter().collect()
+}
+
+/// Remove each backslash-newline outside single quotes: bash joins those lines before it
+/// reads any token (`a$\<newline>$b` is `a$$b`).
+fn join_continued_lines(line: &str) -> Vec<char> {
+    let s: Vec<char> = line.chars().collect();
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    // Inside: None, Some('\'') single quotes, Some('$') `$'…'`, Some('"') double quotes.
+    let mut inside: Option<char> = None;
+    while i < s.len() {
+        let c = s[i];
+        match (inside, c) {
+            (Some('\''), '\'') => inside = None,
+            (Some('\''), _) => {}
+            (Some('$'), '\\') => {
+                out.push(c);
+                i += 1;
+                if let Some(&n) = s.get(i) {
+                    out.push(n);
+                    i += 1;
+                }
+                continue;
+            }
+            (Some('$'), '\'') => inside = None,
+            (Some('$'), _) => {}
+            (_, '\\') if s.get(i + 1) == Some(&'\n') => {
+                i += 2;
+                continue;
+            }
+            (_, '\\') => {
+                out.push(c);
+                i += 1;
+                if let Some(&n) = s.get(i) {
+                    out.push(n);
+                    i += 1;
+                }
+                continue;
+            }
+            (Some('"'), '"') => inside = None,
+            (Some(_), _) => {}
+            (None, '\'') => inside = Some('\''),
+            (None, '"') => inside = Some('"'),
+            (None, '$') if s.get(i + 1) == Some(&'\'') => {
+                out.push(c);
+                out.push('\'');
+                i += 2;
+                inside = Some('$');
+                continue;
+            }
+            (None, _) => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// `NAME=` at the start of a raw word: the number of characters up to and including `=`.
@@ -511,13 +596,18 @@ fn is_sequence(inner: &[char]) -> bool {
 }
 
 /// Expand one brace-expanded raw word. `assign`: length of its `NAME=` prefix, which
-/// makes `~` expand after `=` and after each unquoted `:`.
-fn expand(w: &[char], assign: Option<usize>, vars: &dyn Fn(&str) -> Option<Var>) -> Expanded {
+/// (with `assign_tilde`) makes `~` expand after `=` and after each unquoted `:`.
+fn expand(
+    w: &[char],
+    assign: Option<usize>,
+    assign_tilde: bool,
+    vars: &dyn Fn(&str) -> Option<Var>,
+) -> Expanded {
     let mut out = Expanded::default();
     let mut i = 0;
     let mut tilde_ok = assign.is_none();
     while i < w.len() {
-        if assign == Some(i) {
+        if assign_tilde && assign == Some(i) {
             tilde_ok = true;
         }
         let c = w[i];
@@ -551,7 +641,7 @@ fn expand(w: &[char], assign: Option<usize>, vars: &dyn Fn(&str) -> Option<Var>)
                 out.hole(None);
                 i = scan_bq(w, i).unwrap_or(w.len());
             }
-            ':' if assign.is_some_and(|n| i >= n) => {
+            ':' if assign_tilde && assign.is_some_and(|n| i >= n) => {
                 out.push_char(':');
                 i += 1;
                 tilde_ok = true;
@@ -800,7 +890,7 @@ impl ExportEval {
                 out.push(k);
                 continue;
             }
-            out.extend(e.pieces().map(str::to_string));
+            out.extend(e.pieces());
             if let Some(g) = e.guessed() {
                 out.push(g);
             }
@@ -839,6 +929,7 @@ mod tests {
         assert_eq!(value("a$").as_deref(), Some("a$"));
         assert_eq!(value("ab#c #d").as_deref(), Some("ab#c"));
         assert_eq!(value("{a,b}c").as_deref(), Some("bc"));
+        assert_eq!(value("~/{a,bc}").as_deref(), Some("~/bc"));
     }
 
     #[test]
@@ -849,7 +940,10 @@ mod tests {
         assert_eq!(words, ["more", "words"]);
         let e = eval_export("S", "abc${NOPE}def$(date)ghi", &vars);
         let v = e.value.unwrap_or_default();
-        assert_eq!(v.pieces().collect::<Vec<_>>(), ["abc", "def", "ghi"]);
+        assert_eq!(v.pieces(), ["abc", "def", "ghi"]);
+        // A piece that is only a variable's value is not the secret's text.
+        let e = eval_export("S", "\"$HOME${}\"", &vars);
+        assert_eq!(e.mask_texts(), Vec::<String>::new());
         assert_eq!(v.guessed(), None);
         let e = eval_export("S", "abc${NOPE}def", &vars);
         assert_eq!(e.mask_texts(), ["abc", "def", "abcdef"]);
