@@ -149,6 +149,11 @@ fn run(
     hooks: &[Box<dyn JobHook>],
     factory: &ExecutorFactory<'_>,
 ) -> Result<i32, Fail> {
+    // A malformed `--secret` is a usage error (exit 2), reported before anything else and
+    // without its text (which may be the value).
+    args.secrets
+        .check_usage()
+        .map_err(|e| Fail(exit::ERRORED, e.message))?;
     let interrupts = orchestrate::interrupts();
     if let Some(path) = &args.junit {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());

@@ -83,6 +83,9 @@ pub fn compile_main(args: &CompileArgs) -> i32 {
 /// Compile the selected job of the repository at `repo`: (script, notices) or
 /// (exit code, message).
 pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String>), (i32, String)> {
+    args.secrets
+        .check_usage()
+        .map_err(|e| (e.code, e.message))?;
     let facts = args
         .facts
         .resolve(repo)

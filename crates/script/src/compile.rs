@@ -176,6 +176,8 @@ pub fn compile(
         compiled: Compiled::default(),
         lang: lang::normalize(language),
     };
+    // Every local secret, as written and as bash makes of it without job context;
+    // `job_masks` adds the values this job's exports actually get.
     cx.compiled.mask = secrets.mask_values();
     cx.compiled.notices.extend(secrets.warnings.iter().cloned());
     if !job.config.is_object() {
@@ -756,6 +758,7 @@ fn export_line(cx: &mut Ctx, e: &Export) {
 fn export_stage(cx: &mut Ctx, ex: Exports) {
     let build_dir = cx.build_dir();
     let builtin = builtins(cx, ex.secure_exported);
+    job_masks(cx, &builtin, &ex);
     cx.compiled
         .job_env
         .push(("TRAVIS_BUILD_DIR".into(), build_dir));
@@ -811,6 +814,117 @@ fn export_stage(cx: &mut Ctx, ex: Exports) {
         cx.compiled.job_env.push((name, value));
     }
     cx.line(0, "");
+}
+
+/// Add to the mask what this job's shell actually gives each secret it exports: the
+/// export lines run in order, so each value is evaluated with the variables known at that
+/// point (the script's fixed builtins, `HOME` when it is set, earlier exports).
+fn job_masks(cx: &mut Ctx, builtin: &[(&'static str, String)], ex: &Exports) {
+    use crate::export_eval::{eval_export, Var};
+    use std::collections::HashMap;
+    let mut vars: HashMap<String, Var> = HashMap::new();
+    let known = |v: &str| Var::Known(v.to_string());
+    let home = match &cx.opts.home_dir {
+        Some(h) => known(h),
+        None => Var::Unknown,
+    };
+    vars.insert("HOME".into(), home.clone());
+    vars.insert("TRAVIS_HOME".into(), home);
+    for (name, value) in [
+        ("TRAVIS_ROOT", "/"),
+        ("DEBIAN_FRONTEND", "noninteractive"),
+        ("TRAVIS_TEST_RESULT", ""),
+        ("TRAVIS_INFRA", "unknown"),
+        ("PS4", "+"),
+    ] {
+        vars.insert(name.into(), known(value));
+    }
+    vars.insert("TRAVIS_BUILD_DIR".into(), known(&cx.build_dir()));
+    // Set by the script at run time.
+    for name in [
+        "SHELL",
+        "TERM",
+        "USER",
+        "PATH",
+        "PWD",
+        "OLDPWD",
+        "TRAVIS_OS_NAME",
+        "TRAVIS_CPU_ARCH",
+        "TRAVIS_ARCH",
+        "TRAVIS_DIST",
+        "TRAVIS_INIT",
+        "TRAVIS_TMPDIR",
+        "ANSI_RED",
+        "ANSI_GREEN",
+        "ANSI_YELLOW",
+        "ANSI_RESET",
+        "ANSI_CLEAR",
+    ] {
+        vars.insert(name.into(), Var::Unknown);
+    }
+    for (name, value) in builtin {
+        vars.insert(name.to_string(), known(value));
+    }
+    match &cx.facts.commit_message {
+        Some(m) => vars.insert("TRAVIS_COMMIT_MESSAGE".into(), known(m)),
+        None => vars.insert("TRAVIS_COMMIT_MESSAGE".into(), Var::Unknown),
+    };
+    if cx.facts.commit.is_none() {
+        vars.insert("TRAVIS_COMMIT".into(), Var::Unknown);
+    }
+    let mut mask = std::mem::take(&mut cx.compiled.mask);
+    for e in ex.settings.iter().chain(&ex.config) {
+        let (raw, secure) = match &e.value {
+            ExportValue::Public(v) => (v.clone(), false),
+            ExportValue::Secure { env_var } => {
+                let raw = cx
+                    .compiled
+                    .env
+                    .iter()
+                    .find(|(n, _)| n == env_var)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                (raw, true)
+            }
+        };
+        // The locals of `travis_cmd`, which `eval`s the line, shadow the job's variables.
+        let cmd = format!("export {}={raw}", e.name);
+        let display = format!("export {}=[secure]", e.name);
+        let flag = |on: bool| known(if on { "true" } else { "" });
+        let locals: [(&str, Var); 10] = [
+            ("cmd", known(&cmd)),
+            ("display", if secure { known(&display) } else { known("") }),
+            (
+                "TRAVIS_CMD",
+                if secure { known(&display) } else { known(&cmd) },
+            ),
+            ("secure", flag(secure)),
+            ("output", flag(true)),
+            ("assert", flag(false)),
+            ("retry", flag(false)),
+            ("timing", flag(false)),
+            ("result", flag(false)),
+            ("event", flag(false)),
+        ];
+        let lookup = |n: &str| {
+            locals
+                .iter()
+                .find(|(l, _)| *l == n)
+                .map(|(_, v)| v.clone())
+                .or_else(|| vars.get(n).cloned())
+        };
+        if secure {
+            for t in secrets::export_mask_texts(&e.name, &raw, &lookup) {
+                secrets::push_mask(&mut mask, t);
+            }
+        }
+        let evaluated = eval_export(&e.name, &raw, &lookup);
+        if let Some(v) = evaluated.value {
+            let value = v.known().map(Var::Known).unwrap_or(Var::Unknown);
+            vars.insert(e.name.clone(), value);
+        }
+    }
+    cx.compiled.mask = mask;
 }
 
 /// Emit a custom (user) stage body.

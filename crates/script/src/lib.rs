@@ -8,6 +8,7 @@
 
 pub mod cli;
 mod compile;
+pub mod export_eval;
 mod lang;
 pub mod mask;
 pub mod quote;

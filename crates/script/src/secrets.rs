@@ -10,6 +10,7 @@
 //! the ciphertext string (surrounding whitespace removed). `travis-local secrets` prints
 //! the id of every entry.
 
+use crate::export_eval::{eval_export, Var};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -123,6 +124,24 @@ impl fmt::Debug for SecretArgs {
 }
 
 impl SecretArgs {
+    /// Refuse a `--secret` that is not `NAME=VALUE` (a usage error, code 2). The message
+    /// gives the flag's position, never its text: without `=` the text is likely the
+    /// value itself.
+    pub fn check_usage(&self) -> Result<(), SecretsError> {
+        for (i, flag) in self.secret.iter().enumerate() {
+            if split_assignment(flag).is_none() {
+                return Err(SecretsError {
+                    code: 2,
+                    message: format!(
+                        "error: --secret #{}: expected NAME=VALUE, with NAME a shell variable name (the value is not shown)",
+                        i + 1
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Load the secrets for the repository at `repo_dir`.
     pub fn load(&self, repo_dir: &Path) -> Result<Secrets, SecretsError> {
         load(repo_dir, self)
@@ -181,14 +200,11 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
             message: format!("error: --secrets-file {}: no such file", path.display()),
         });
     }
+    args.check_usage()?;
     for (i, flag) in args.secret.iter().enumerate() {
-        let (name, value) = split_assignment(flag).ok_or_else(|| SecretsError {
-            code: 2,
-            message: format!(
-                "error: --secret `{}`: expected NAME=VALUE with NAME a shell variable name",
-                flag.split('=').next().unwrap_or("")
-            ),
-        })?;
+        let Some((name, value)) = split_assignment(flag) else {
+            continue; // check_usage refused it
+        };
         secrets.settings.push(SettingsVar {
             name: name.to_string(),
             value: Secret::new(value),
@@ -197,6 +213,8 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
             origin: format!("--secret #{}", i + 1),
         });
     }
+    let short = secrets.short_value_warnings();
+    secrets.warnings.extend(short);
     Ok(secrets)
 }
 
@@ -398,71 +416,106 @@ impl Secrets {
             .map(|s| &s.plain)
     }
 
-    /// Every secret value (non-public settings values and secure plaintext values), for
-    /// masking. Values shorter than 3 characters are left out (they would mask noise).
+    /// Every text to mask for all local secrets (non-public settings values and secure
+    /// plaintexts), before any job context is known: for each, the raw text and what
+    /// bash makes of it when Travis exports it (see [`export_mask_texts`]; variables
+    /// are treated as unknown). `compile` adds the forms a given job actually gets.
     pub fn mask_values(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mut add = |v: &str| {
-            if v.chars().count() >= 3 && !out.iter().any(|o| o == v) {
-                out.push(v.to_string());
+        for (name, raw) in self.exported_values() {
+            match name {
+                Some(name) => {
+                    for t in export_mask_texts(name, raw, &|_| Some(Var::Unknown)) {
+                        push_mask(&mut out, t);
+                    }
+                }
+                // A bare secure string (e.g. a deploy `api_key`) is used as it is.
+                None => push_mask(&mut out, raw.to_string()),
             }
-        };
-        // Values are evaluated by bash when exported, so also mask what bash makes of
-        // simple quoting and backslash escapes.
-        // An unquoted value with white space is split by bash on export
-        // (`export S=hunter2 more` sets S=hunter2): every word of it can reach the
-        // output on its own, so each word of 3 or more characters is masked too
-        // (stricter than Travis, which masks only the whole value).
-        let mut add_all = |v: &str| {
-            add(v);
-            let unq = unquote(v);
-            add(&unq);
-            let unesc = unescape(&unq);
-            add(&unesc);
-            for word in v.split_whitespace().chain(unesc.split_whitespace()) {
-                add(word.trim_matches(|c| c == '"' || c == '\''));
-            }
-        };
+        }
+        out
+    }
+
+    /// (NAME, raw value) of every secret Travis would export with `export NAME=value`,
+    /// and (None, plaintext) for secure strings that are not `NAME=value`.
+    fn exported_values(&self) -> Vec<(Option<&str>, &str)> {
+        let mut out = Vec::new();
         for s in &self.settings {
             if !s.public {
-                add_all(s.value.expose());
+                out.push((Some(s.name.as_str()), s.value.expose()));
             }
         }
         for s in &self.secure {
             let plain = s.plain.expose();
-            match split_assignment(plain) {
-                Some((_, value)) => add_all(value),
-                None => add_all(plain),
+            match split_assignment(plain.trim()) {
+                Some((name, value)) => out.push((Some(name), value)),
+                None => out.push((None, plain)),
+            }
+        }
+        out
+    }
+
+    /// Warnings for secrets whose value, as the job receives it, is 1 or 2 characters:
+    /// the masker cannot hide them (it would mask noise). Names the variable, never the
+    /// value.
+    fn short_value_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut warn = |what: String| {
+            out.push(format!(
+                "{what} is shorter than 3 characters as the job receives it, so it cannot be masked in the output; use a longer value"
+            ))
+        };
+        for s in &self.settings {
+            if !s.public && is_short(short_len(&s.name, s.value.expose())) {
+                warn(format!("the secret `{}` ({})", s.name, s.origin));
+            }
+        }
+        for s in &self.secure {
+            let plain = s.plain.expose();
+            match split_assignment(plain.trim()) {
+                Some((name, value)) if is_short(short_len(name, value)) => {
+                    warn(format!("the secure variable `{name}` (secure id {})", s.id))
+                }
+                None if is_short(Some(plain.chars().count())) => {
+                    warn(format!("the secure value with id {}", s.id))
+                }
+                _ => {}
             }
         }
         out
     }
 }
 
-/// Resolve backslash escapes the way bash does outside quotes (`p\$ss` → `p$ss`).
-pub fn unescape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    let mut chars = v.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+fn is_short(len: Option<usize>) -> bool {
+    matches!(len, Some(1 | 2))
 }
 
-/// Remove one level of matching surrounding quotes (`"x y"` → `x y`).
-pub fn unquote(v: &str) -> String {
-    let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
+/// Length in characters of the value `export NAME=raw` gives, when known without context.
+fn short_len(name: &str, raw: &str) -> Option<usize> {
+    let e = eval_export(name, raw, &|_| Some(Var::Unknown));
+    e.value.and_then(|v| v.known()).map(|v| v.chars().count())
+}
+
+/// Add a text to mask, once, if it is long enough to mask safely (3 characters).
+pub(crate) fn push_mask(out: &mut Vec<String>, t: String) {
+    if t.chars().count() >= 3 && !out.contains(&t) {
+        out.push(t);
     }
+}
+
+/// The texts to mask for a secret exported as `export NAME=raw` (Travis inserts the raw
+/// value into that line and bash evaluates it): the raw text itself, the value bash
+/// gives `NAME` and every further word bash makes of it (`export S=a b` sets `S=a`;
+/// `b` is masked too) — or, for parts only the job knows (`$(…)`, a variable set at run
+/// time), the literal pieces around them. `vars` tells what the shell's variables hold at
+/// that point. Never the text of a `$…` expansion itself.
+pub fn export_mask_texts(name: &str, raw: &str, vars: &dyn Fn(&str) -> Option<Var>) -> Vec<String> {
+    let mut out = Vec::new();
+    push_mask(&mut out, raw.to_string());
+    for t in eval_export(name, raw, vars).mask_texts() {
+        push_mask(&mut out, t);
+    }
+    out
 }
 
 /// A `secure:` entry found in a config.

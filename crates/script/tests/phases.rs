@@ -1142,3 +1142,45 @@ fn deploy_cleanup_stashes_untracked_files() {
     assert!(o.has("\nCLEAN\n"), "{}", o.log);
     assert!(o.has("\nRESTORED\n"), "{}", o.log);
 }
+
+/// Secrets that use variables: the job's real values are masked (earlier exports, the
+/// fixed builtins, `HOME`), and the text of the expansions is not.
+#[test]
+fn secrets_are_masked_as_the_job_receives_them() {
+    let secrets = Secrets {
+        settings: vec![
+            public_var("PUB", "pubval"),
+            hidden("A", "${PUB}-x1y2", None),
+            hidden("B", "\"$TRAVIS_BRANCH/q9z8 $TRAVIS_REPO_SLUG\"", None),
+            hidden("C", "~/k3y", None),
+            hidden("D", "'it'\\''s $HOME'", None),
+        ],
+        ..Default::default()
+    };
+    let c = minimal(json!({"script": [
+        "echo \"a=$A b=$B\"",
+        "echo \"c=$C d=$D\"",
+        "echo '$PUB ${PUB}-x $TRAVIS_BRANCH $HOME'",
+    ]}));
+    let o = run_with(
+        &job(c),
+        &master(),
+        &secrets,
+        CompileOptions::default(),
+        &|_| {},
+    );
+    assert_eq!(o.code, 0, "{}", o.log);
+    assert!(o.has("a=[secure] b=[secure]\n"), "{}", o.log);
+    assert!(o.has("c=[secure] d=[secure]\n"), "{}", o.log);
+    assert!(o.has("\n$PUB ${PUB}-x $TRAVIS_BRANCH $HOME\n"), "{}", o.log);
+    for leak in ["pubval-x1y2", "master/q9z8", "/k3y", "it's"] {
+        assert!(!o.raw.contains(leak), "leaked {leak}:\n{}", o.raw);
+    }
+}
+
+fn public_var(name: &str, value: &str) -> SettingsVar {
+    SettingsVar {
+        public: true,
+        ..hidden(name, value, None)
+    }
+}
