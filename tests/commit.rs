@@ -3,7 +3,6 @@
 //! git's object store, while the working tree holds uncommitted edits that neither leak
 //! into the build nor change.
 
-#[allow(dead_code)] // the shared helpers this file does not use
 mod common;
 
 use std::path::Path;

@@ -2,7 +2,6 @@
 //! real binary: every script is produced, the bash one passes `bash -n` and completes the
 //! job numbers of the build in the current repository.
 
-#[allow(dead_code)] // the shared helpers this file does not use
 mod common;
 
 use std::process::Command;

@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::Run;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -57,70 +59,10 @@ fn repo(travis_yml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     common::committed_repo(travis_yml, files)
 }
 
-struct Run {
-    /// Pid of the travis-local process (its containers carry it in travis-local.owner).
-    pid: u32,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn dump(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-    /// These lines appear, exactly, in this order.
-    fn seq(&self, expected: &[&str]) -> &Self {
-        let lines: Vec<&str> = self.stdout.lines().collect();
-        let mut at = 0;
-        for e in expected {
-            match lines[at..].iter().position(|l| l == e) {
-                Some(p) => at += p + 1,
-                None => panic!("line {e:?} missing (or out of order)\n{}", self.dump()),
-            }
-        }
-        self
-    }
-    fn absent(&self, line: &str) -> &Self {
-        assert!(
-            !self.stdout.lines().any(|l| l == line),
-            "line {line:?} should not be there\n{}",
-            self.dump()
-        );
-        self
-    }
-    fn exit(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n{}", self.dump());
-        self
-    }
-}
-
 fn run_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("run")
-        .args(["--executor", "docker"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("travis-local runs");
-    let pid = child.id();
-    let out = child.wait_with_output().expect("travis-local ends");
-    Run {
-        pid,
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut all = vec!["run", "--executor", "docker"];
+    all.extend_from_slice(args);
+    common::run_bin(dir, &all, envs)
 }
 
 fn run(yml: &str, extra: &[&str]) -> Run {
@@ -188,7 +130,7 @@ fn install_error_stops_the_job() {
         &[],
     )
     .seq(&["The command \"(exit 3)\" failed and exited with 3 during ."])
-    .absent("s")
+    .absent(&["s"])
     .exit(2);
 }
 

@@ -3,7 +3,6 @@
 //! that a strict XML parser reads, with the right structure and counts, the masked log
 //! tails, and no secret value.
 
-#[allow(dead_code)] // the shared helpers this file does not use
 mod common;
 
 use std::process::{Command, Stdio};

@@ -6,7 +6,6 @@
 //! Also: short values are warned about by name, and `--secret VALUE` without `NAME=` is a
 //! usage error that never echoes the value.
 
-#[allow(dead_code)] // not every helper is used here
 mod common;
 
 use std::process::{Command, Stdio};

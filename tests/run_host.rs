@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::Run;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -41,109 +43,9 @@ impl Repo {
             .expect("exclude");
     }
     fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(BIN)
-            .arg("run")
-            .args(["--executor", "host"])
-            .args(args)
-            .current_dir(self.path())
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
-            .output()
-            .expect("travis-local runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-    fn dump(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-    /// The lines appear, exactly, in this order (other lines may come between).
-    fn seq(&self, expected: &[&str]) -> &Self {
-        let lines = self.lines();
-        let mut at = 0;
-        for e in expected {
-            match lines[at..].iter().position(|l| l == e) {
-                Some(p) => at += p + 1,
-                None => panic!("line {e:?} missing (or out of order)\n{}", self.dump()),
-            }
-        }
-        self
-    }
-    fn has_line(&self, line: &str) -> bool {
-        self.lines().contains(&line)
-    }
-    fn absent(&self, lines: &[&str]) -> &Self {
-        for l in lines {
-            assert!(
-                !self.has_line(l),
-                "line {l:?} should not be there\n{}",
-                self.dump()
-            );
-        }
-        self
-    }
-    fn contains(&self, text: &str) -> &Self {
-        assert!(
-            self.stdout.contains(text),
-            "{text:?} not in output\n{}",
-            self.dump()
-        );
-        self
-    }
-    fn lacks(&self, text: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(text),
-            "{text:?} should not be in output\n{}",
-            self.dump()
-        );
-        self
-    }
-    fn exit(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "exit code\n{}", self.dump());
-        self
-    }
-    /// The summary row of a job says this result (`passed`, `failed (allowed)`, ...).
-    fn job(&self, number: &str, result: &str) -> &Self {
-        let ok = self.lines().iter().any(|l| {
-            let cols: Vec<&str> = l
-                .split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect();
-            cols.first() == Some(&number) && cols.contains(&result)
-        });
-        assert!(ok, "summary row {number} {result} missing\n{}", self.dump());
-        self
-    }
-    fn build(&self, result: &str) -> &Self {
-        self.seq(&[&format!("Build {result}.")])
-    }
-    /// JSON lines (for --format json).
-    fn events(&self) -> Vec<serde_json::Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}\n{}", self.dump()))
-            })
-            .collect()
+        let mut all = vec!["run", "--executor", "host"];
+        all.extend_from_slice(args);
+        common::run_bin(self.path(), &all, &[])
     }
 }
 

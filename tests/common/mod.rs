@@ -1,4 +1,6 @@
-//! Helpers shared by the integration tests that drive the real `travis-local` binary.
+//! Helpers shared by the integration tests that drive the real `travis-local` binary:
+//! temporary committed repositories, running the binary, and assertions on its output.
+#![allow(dead_code)] // each test file uses a part of them
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -99,7 +101,6 @@ impl StateHome {
         ]
     }
     /// Where state files go (XDG_RUNTIME_DIR is usable).
-    #[allow(dead_code)] // not every test crate checks it
     pub fn runs_dir(&self) -> PathBuf {
         self.runtime.path().join("travis-local/runs")
     }
@@ -172,7 +173,6 @@ pub fn processes_with_env(needle: &str) -> Vec<u32> {
 }
 
 /// Live members of process group `pgid` (from /proc).
-#[allow(dead_code)] // host-executor tests only
 pub fn group_members(pgid: i64) -> Vec<u32> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -223,4 +223,121 @@ pub fn kill9_at_marker(
     let out = reader.join().unwrap_or_default();
     assert!(started.is_ok(), "the job never printed {marker:?}\n{out}");
     (pid, out)
+}
+
+/// Runs `travis-local ARGS` in `dir` with extra environment variables (stdin closed,
+/// `NO_COLOR` unset so the binary decides colour from the terminal), and waits for it.
+pub fn run_bin(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_travis-local"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("travis-local runs");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("travis-local ends");
+    Run {
+        pid,
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// What one run of the binary gave, with assertion helpers that chain
+/// (`r.seq(&[..]).exit(0).job("1.1", "passed")`).
+pub struct Run {
+    /// Pid of the travis-local process (its containers carry it in travis-local.owner).
+    pub pid: u32,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+    pub fn dump(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+    /// The lines appear, exactly, in this order (other lines may come between).
+    pub fn seq(&self, expected: &[&str]) -> &Self {
+        let lines = self.lines();
+        let mut at = 0;
+        for e in expected {
+            match lines[at..].iter().position(|l| l == e) {
+                Some(p) => at += p + 1,
+                None => panic!("line {e:?} missing (or out of order)\n{}", self.dump()),
+            }
+        }
+        self
+    }
+    pub fn has_line(&self, line: &str) -> bool {
+        self.lines().contains(&line)
+    }
+    pub fn absent(&self, lines: &[&str]) -> &Self {
+        for l in lines {
+            assert!(
+                !self.has_line(l),
+                "line {l:?} should not be there\n{}",
+                self.dump()
+            );
+        }
+        self
+    }
+    pub fn contains(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "{text:?} not in output\n{}",
+            self.dump()
+        );
+        self
+    }
+    pub fn lacks(&self, text: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(text),
+            "{text:?} should not be in output\n{}",
+            self.dump()
+        );
+        self
+    }
+    pub fn exit(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code\n{}", self.dump());
+        self
+    }
+    /// The summary row of a job says this result (`passed`, `failed (allowed)`, ...).
+    pub fn job(&self, number: &str, result: &str) -> &Self {
+        let ok = self.lines().iter().any(|l| {
+            let cols: Vec<&str> = l
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            cols.first() == Some(&number) && cols.contains(&result)
+        });
+        assert!(ok, "summary row {number} {result} missing\n{}", self.dump());
+        self
+    }
+    pub fn build(&self, result: &str) -> &Self {
+        self.seq(&[&format!("Build {result}.")])
+    }
+    /// JSON lines (for --format json).
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}\n{}", self.dump()))
+            })
+            .collect()
+    }
 }
