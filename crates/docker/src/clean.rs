@@ -9,94 +9,19 @@
 //! directory, then the record. Then the engine-label sweep below.
 
 use crate::engine::{api_message, env_err};
-use crate::executor::{DockerExecutor, LABEL_COMPOSE, LABEL_OWNER, LABEL_RUN, NAME_PREFIX};
 use crate::layer::LAYER_REPO;
+use crate::owned::{
+    compose_projects, owner_alive, remove_compose_project, LABEL_OWNER, LABEL_RUN, NAME_PREFIX,
+};
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
     RemoveImageOptionsBuilder,
 };
 use bollard::Docker;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 use travis_local_runner::executor::ExecError;
 use travis_local_runner::state::{self, DirOutcome, Found};
-
-/// Names of compose projects that have containers, networks or volumes (any state).
-pub async fn compose_projects(docker: &Docker) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let filter = HashMap::from([("label".to_string(), vec![LABEL_COMPOSE.to_string()])]);
-    if let Ok(list) = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filter)
-                .build(),
-        ))
-        .await
-    {
-        for c in list {
-            if let Some(p) = c.labels.as_ref().and_then(|l| l.get(LABEL_COMPOSE)) {
-                out.insert(p.clone());
-            }
-        }
-    }
-    if let Ok(list) = docker
-        .list_networks(Some(
-            bollard::query_parameters::ListNetworksOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
-        .await
-    {
-        for n in list {
-            if let Some(p) = n.labels.as_ref().and_then(|l| l.get(LABEL_COMPOSE)) {
-                out.insert(p.clone());
-            }
-        }
-    }
-    if let Ok(list) = docker
-        .list_volumes(Some(
-            bollard::query_parameters::ListVolumesOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
-        .await
-    {
-        for v in list.volumes.unwrap_or_default() {
-            if let Some(p) = v.labels.get(LABEL_COMPOSE) {
-                out.insert(p.clone());
-            }
-        }
-    }
-    out
-}
-
-/// `<hostname>:<pid>` of this process.
-pub fn owner_label() -> String {
-    format!("{}:{}", hostname(), std::process::id())
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
-/// Is the owner (from [`owner_label`]) a travis-local process still running here?
-pub fn owner_alive(owner: &str) -> bool {
-    let Some((host, pid)) = owner.rsplit_once(':') else {
-        return false;
-    };
-    if host != hostname() {
-        return false;
-    }
-    let Ok(pid) = pid.parse::<u32>() else {
-        return false;
-    };
-    std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-        .map(|c| c.contains("travis-local"))
-        .unwrap_or(false)
-}
 
 /// What `clean` removed.
 #[derive(Debug, Default)]
@@ -155,12 +80,12 @@ pub async fn clean(
         }
     }
     let prefix = match run_id {
-        Some(id) => format!("{NAME_PREFIX}{}-", crate::executor::sanitize(id)),
+        Some(id) => format!("{NAME_PREFIX}{}-", crate::owned::sanitize(id)),
         None => NAME_PREFIX.to_string(),
     };
     for project in compose_projects(docker).await {
         if project.starts_with(&prefix) && !live_projects.contains(&project) {
-            DockerExecutor::remove_compose_project(docker, &project).await;
+            remove_compose_project(docker, &project).await;
             done.projects += 1;
         }
     }
@@ -330,23 +255,9 @@ async fn remove_recorded(docker: &Docker, st: &state::RunState) -> (usize, usize
     let existing = compose_projects(docker).await;
     for project in &st.compose_projects {
         if existing.contains(project) {
-            DockerExecutor::remove_compose_project(docker, project).await;
+            remove_compose_project(docker, project).await;
             projects += 1;
         }
     }
     (containers, projects, errs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn owner_liveness() {
-        let label = owner_label();
-        assert!(label.ends_with(&format!(":{}", std::process::id())));
-        assert!(!owner_alive("no-such-host-xyz:1"));
-        assert!(!owner_alive(&format!("{}:4294967295", hostname())));
-        assert!(!owner_alive("garbage"));
-    }
 }

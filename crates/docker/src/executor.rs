@@ -13,13 +13,16 @@ use crate::config::ProjectConfig;
 use crate::engine::{self, api_message, env_err, is_not_found, op_err};
 use crate::images::{self, PullPolicy};
 use crate::layer::{self, LayerSpec};
+use crate::owned::{forget_container, forget_project, remember_container, remember_project};
+pub use crate::owned::{
+    job_name, sanitize, LABEL_COMPOSE, LABEL_JOB, LABEL_OWNER, LABEL_RUN, NAME_PREFIX,
+};
 use crate::progress::Progress;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
-    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptionsBuilder, UploadToContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -31,17 +34,6 @@ use travis_local_runner::executor::{
     CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
 };
 
-/// Label carrying the run id on everything travis-local creates.
-pub const LABEL_RUN: &str = "travis-local.run";
-/// Label carrying the job number.
-pub const LABEL_JOB: &str = "travis-local.job";
-/// Host and pid of the travis-local process that owns the container (`clean` spares
-/// containers whose process is still alive).
-pub const LABEL_OWNER: &str = "travis-local.owner";
-/// Compose v1 label of a project's containers, networks and volumes.
-pub const LABEL_COMPOSE: &str = "com.docker.compose.project";
-/// Prefix of container names and compose project names (`travis-local clean` uses it).
-pub const NAME_PREFIX: &str = "travis-local-";
 /// uid/gid of `travis` in the Travis layer.
 pub const TRAVIS_UID: u32 = 2000;
 
@@ -72,56 +64,6 @@ pub struct DockerExecutor {
     kept: Mutex<HashSet<String>>,
     /// Some job could talk to the engine (compose leftovers are possible).
     used_docker: std::sync::atomic::AtomicBool,
-}
-
-/// Notes a container in the run's state file (for `travis-local clean` after a crash);
-/// recorded before it is created, so a crash in between leaves nothing unrecorded.
-fn remember_container(name: &str) {
-    travis_local_runner::state::update(|s| {
-        if !s.containers.iter().any(|c| c == name) {
-            s.containers.push(name.to_string());
-        }
-    });
-}
-
-fn forget_container(name: &str) {
-    travis_local_runner::state::update(|s| s.containers.retain(|c| c != name));
-}
-
-fn remember_project(name: &str) {
-    travis_local_runner::state::update(|s| {
-        if !s.compose_projects.iter().any(|c| c == name) {
-            s.compose_projects.push(name.to_string());
-        }
-    });
-}
-
-fn forget_project(name: &str) {
-    travis_local_runner::state::update(|s| s.compose_projects.retain(|c| c != name));
-}
-
-/// Lower-case, `[a-z0-9-]` only (valid for container names and compose v1 projects).
-pub fn sanitize(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let t = out.trim_matches('-').to_string();
-    if t.is_empty() {
-        "x".into()
-    } else {
-        t
-    }
-}
-
-/// Container name (also the compose project name) of a job.
-pub fn job_name(run_id: &str, number: &str) -> String {
-    format!("{NAME_PREFIX}{}-{}", sanitize(run_id), sanitize(number))
 }
 
 /// `512m`, `2g`, `1.5g`, `1024` (bytes) → bytes.
@@ -378,7 +320,7 @@ impl DockerExecutor {
         let mut labels = HashMap::new();
         labels.insert(LABEL_RUN.to_string(), job.run_id.clone());
         labels.insert(LABEL_JOB.to_string(), job.number.clone());
-        labels.insert(LABEL_OWNER.to_string(), crate::clean::owner_label());
+        labels.insert(LABEL_OWNER.to_string(), crate::owned::owner_label());
         let host_config = HostConfig {
             binds: Some(binds),
             network_mode: Some(self.settings.network.clone()),
@@ -712,64 +654,6 @@ impl DockerExecutor {
         let _ = self.docker.kill_container(name, Some(opts)).await;
     }
 
-    /// Removes what a compose project left behind (containers, networks, volumes).
-    pub async fn remove_compose_project(docker: &Docker, project: &str) {
-        let filter = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{LABEL_COMPOSE}={project}")],
-        )]);
-        if let Ok(list) = docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::default()
-                    .all(true)
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-        {
-            for c in list {
-                if let Some(id) = c.id {
-                    let opts = RemoveContainerOptionsBuilder::default()
-                        .force(true)
-                        .v(true)
-                        .build();
-                    let _ = docker.remove_container(&id, Some(opts)).await;
-                }
-            }
-        }
-        if let Ok(list) = docker
-            .list_networks(Some(
-                ListNetworksOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-        {
-            for n in list {
-                if let Some(id) = n.id {
-                    let _ = docker.remove_network(&id).await;
-                }
-            }
-        }
-        if let Ok(list) = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-        {
-            for v in list.volumes.unwrap_or_default() {
-                let _ = docker
-                    .remove_volume(
-                        &v.name,
-                        Some(RemoveVolumeOptionsBuilder::default().force(true).build()),
-                    )
-                    .await;
-            }
-        }
-    }
-
     /// Gives the tree back to the host user (the job ran as uid 2000).
     async fn restore_ownership(&self, jc: &JobContainer) {
         let (uid, gid) = host_ids();
@@ -838,7 +722,7 @@ impl DockerExecutor {
         }
         let mut t = Instant::now();
         if jc.docker_service {
-            Self::remove_compose_project(&self.docker, &jc.compose_project).await;
+            crate::owned::remove_compose_project(&self.docker, &jc.compose_project).await;
             forget_project(&jc.compose_project);
             trace("compose cleanup", &mut t);
         }
@@ -916,9 +800,9 @@ impl DockerExecutor {
         if !self.used_docker.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        for project in crate::clean::compose_projects(&self.docker).await {
+        for project in crate::owned::compose_projects(&self.docker).await {
             if project.starts_with(&prefix) && !kept.contains(&project) {
-                Self::remove_compose_project(&self.docker, &project).await;
+                crate::owned::remove_compose_project(&self.docker, &project).await;
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod executor;
 pub mod images;
 pub mod layer;
+pub mod owned;
 pub mod progress;
 
 pub use executor::{DockerExecutor, Settings};
