@@ -206,6 +206,10 @@ impl std::fmt::Display for YamlError {
 pub struct LineIndex {
     starts: Vec<usize>,
     ascii: bool,
+    /// Last (0-based line, char column, byte offset) converted on non-ASCII text: parser
+    /// markers come in order, so the next one is found from here instead of from the
+    /// line's start (which made a long non-ASCII line quadratic).
+    cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -224,6 +228,7 @@ impl LineIndex {
         LineIndex {
             starts,
             ascii: text.is_ascii(),
+            cursor: std::cell::Cell::new((0, 0, 0)),
         }
     }
     /// Byte offset of (1-based line, 0-based char column), clamped to the text.
@@ -235,9 +240,20 @@ impl LineIndex {
         if self.ascii {
             return (start + col).min(text.len());
         }
-        let rest = &text[start..];
-        match rest.char_indices().nth(col) {
-            Some((i, _)) => start + i,
+        let (cl, cc, cb) = self.cursor.get();
+        let (from_byte, skip) = if cl == l && cc <= col && cb >= start {
+            (cb, col - cc)
+        } else {
+            (start, col)
+        };
+        let Some(rest) = text.get(from_byte..) else {
+            return text.len();
+        };
+        match rest.char_indices().nth(skip) {
+            Some((i, _)) => {
+                self.cursor.set((l, col, from_byte + i));
+                from_byte + i
+            }
             None => text.len(),
         }
     }
@@ -1063,6 +1079,29 @@ mod tests {
         assert_eq!(m.keys().next_back().map(String::as_str), Some("extra"));
         assert_eq!(doc.duplicates.len(), 1);
         assert_eq!(doc.duplicates[0].key, "k7");
+    }
+
+    #[test]
+    fn offsets_on_non_ascii_lines_in_any_order() {
+        let text = "é: [ü, x, 😀, y]\nzé: b\n";
+        let idx = LineIndex::new(text);
+        let cols = [0, 5, 1, 9, 12, 4, 0, 14];
+        for c in cols.iter().chain(cols.iter().rev()) {
+            let want = text.char_indices().nth(*c).map(|(i, _)| i).unwrap();
+            assert_eq!(idx.offset(text, 1, *c), want, "column {c}");
+        }
+        assert_eq!(idx.offset(text, 2, 1), text.find("é: b").unwrap());
+        assert_eq!(idx.offset(text, 1, 4), text.find('ü').unwrap());
+        assert_eq!(idx.offset(text, 9, 0), text.len());
+        // a long non-ASCII line loads in linear time (was quadratic: minutes for this)
+        let wide = format!("a: [{}]\n", vec!["é"; 200_000].join(", "));
+        let doc = load(&wide).unwrap();
+        let root = doc.root.unwrap();
+        let Value::Seq(items) = &root.as_map().unwrap()[0].1.value else {
+            panic!("a sequence")
+        };
+        assert_eq!(items.len(), 200_000);
+        assert_eq!(&wide[items[199_999].span.0..items[199_999].span.1], "é");
     }
 
     #[test]
