@@ -348,3 +348,23 @@ fn invalid_utf8_is_an_error_finding_at_the_first_bad_byte() {
         );
     }
 }
+
+#[test]
+fn findings_on_a_very_long_line_give_their_position_without_the_line() {
+    // 3,000 unknown keys on one 40 KB line: each finding names its column; the line is
+    // not rendered 3,000 times (that was quadratic)
+    let keys: Vec<String> = (0..3000).map(|i| format!("zz{i}: 1")).collect();
+    let config = format!("{{{}}}\n", keys.join(", "));
+    let last_col = config.rfind("zz2999").map(|i| i + 1).unwrap_or(0);
+    let dir = repo(config.as_bytes());
+    let out = capped(dir.path(), &["lint"], &[], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "--> .travis.yml:1:{last_col} (line longer than 4096 bytes, not shown)"
+        )),
+        "{}",
+        &out.stdout[out.stdout.len().saturating_sub(600)..]
+    );
+    assert!(!out.stdout.contains("zz1: 1, zz2: 1"), "the line was shown");
+}

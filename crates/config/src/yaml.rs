@@ -210,6 +210,9 @@ pub struct LineIndex {
     /// markers come in order, so the next one is found from here instead of from the
     /// line's start (which made a long non-ASCII line quadratic).
     cursor: std::cell::Cell<(usize, usize, usize)>,
+    /// Last (0-based line, byte offset, 0-based char column) of [`LineIndex::line_col`],
+    /// for the same reason (findings on one long line).
+    lc_cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -229,6 +232,7 @@ impl LineIndex {
             starts,
             ascii: text.is_ascii(),
             cursor: std::cell::Cell::new((0, 0, 0)),
+            lc_cursor: std::cell::Cell::new((0, 0, 0)),
         }
     }
     /// Byte offset of (1-based line, 0-based char column), clamped to the text.
@@ -265,10 +269,22 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let start = self.starts[line];
-        let col = text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        if self.ascii {
+            return (line + 1, offset - start + 1);
+        }
+        let (cl, cb, cc) = self.lc_cursor.get();
+        let (from, base) = if cl == line && start <= cb && cb <= offset {
+            (cb, cc)
+        } else {
+            (start, 0)
+        };
+        let col = match text.get(from..offset) {
+            Some(s) => base + s.chars().count(),
+            None => offset - start,
+        };
+        if text.is_char_boundary(offset) {
+            self.lc_cursor.set((line, offset, col));
+        }
         (line + 1, col + 1)
     }
     pub fn line_start(&self, line1: usize) -> Option<usize> {
@@ -1093,6 +1109,17 @@ mod tests {
         assert_eq!(idx.offset(text, 2, 1), text.find("é: b").unwrap());
         assert_eq!(idx.offset(text, 1, 4), text.find('ü').unwrap());
         assert_eq!(idx.offset(text, 9, 0), text.len());
+        for off in (0..text.len()).chain((0..text.len()).rev()) {
+            if !text.is_char_boundary(off) {
+                continue;
+            }
+            let ls = text[..off].rfind('\n').map_or(0, |i| i + 1);
+            let want = (
+                text[..off].matches('\n').count() + 1,
+                text[ls..off].chars().count() + 1,
+            );
+            assert_eq!(idx.line_col(text, off), want, "offset {off}");
+        }
         // a long non-ASCII line loads in linear time (was quadratic: minutes for this)
         let wide = format!("a: [{}]\n", vec!["é"; 200_000].join(", "));
         let doc = load(&wide).unwrap();
