@@ -6,7 +6,7 @@
 
 use crate::diag::Level;
 use crate::yaml::LineIndex;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -53,6 +53,14 @@ pub fn main(args: &LintArgs) -> i32 {
     } else {
         args.paths.clone()
     };
+    let limits = match crate::Limits::from_env() {
+        Ok(l) => l,
+        Err(m) => {
+            eprintln!("travis-local lint: {m}");
+            return 2;
+        }
+    };
+    let max = limits.max_config_bytes;
     let mut out = stdout.lock();
     let mut io_error = false;
     let mut failed = false;
@@ -60,13 +68,15 @@ pub fn main(args: &LintArgs) -> i32 {
     let (mut n_err, mut n_warn, mut n_info) = (0usize, 0usize, 0usize);
     for p in &paths {
         let loaded = if p == "-" {
-            let mut buf = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-                eprintln!("travis-local lint: cannot read stdin: {e}");
-                io_error = true;
-                continue;
+            match crate::read_limited(std::io::stdin().lock(), max) {
+                Ok(crate::Input::Bytes(buf)) => crate::lint_bytes("<stdin>", &buf),
+                Ok(crate::Input::TooLarge(n)) => crate::too_large("<stdin>", n, max),
+                Err(e) => {
+                    eprintln!("travis-local lint: cannot read stdin: {e}");
+                    io_error = true;
+                    continue;
+                }
             }
-            crate::lint_str("<stdin>", &String::from_utf8_lossy(&buf))
         } else {
             let path = std::path::Path::new(p);
             if path.is_dir() {
@@ -74,8 +84,9 @@ pub fn main(args: &LintArgs) -> i32 {
                 io_error = true;
                 continue;
             }
-            match std::fs::read(path) {
-                Ok(bytes) => crate::lint_str(p, &String::from_utf8_lossy(&bytes)),
+            match crate::Input::read_path(path, max) {
+                Ok(crate::Input::Bytes(bytes)) => crate::lint_bytes(p, &bytes),
+                Ok(crate::Input::TooLarge(n)) => crate::too_large(p, n, max),
                 Err(e) => {
                     eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
                     io_error = true;

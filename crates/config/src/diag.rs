@@ -104,8 +104,17 @@ impl Diagnostic {
             Renderer::plain()
         };
         let help_text = self.help.clone().unwrap_or_default();
+        // annotate-snippets walks the whole source line: on a very long line (a one-line
+        // flow mapping with thousands of findings) that made rendering quadratic, so such
+        // a line is not shown, only its position
+        let long_line = self.span.and_then(|(s, _)| {
+            let (line, col) = index.line_col(text, s);
+            let ls = index.line_start(line)?;
+            let le = index.line_start(line + 1).unwrap_or(text.len());
+            (le.saturating_sub(ls) > MAX_SHOWN_LINE).then_some((line, col))
+        });
         let rendered = match self.span {
-            Some((s, e)) if s <= text.len() => {
+            Some((s, e)) if s <= text.len() && long_line.is_none() => {
                 let s = floor_boundary(text, s);
                 let e = floor_boundary(text, e.min(text.len()));
                 // show only the lines the span touches (first line for multi-line spans)
@@ -146,7 +155,13 @@ impl Diagnostic {
                     msg = msg.footer(L::Help.title(&help_text));
                 }
                 let mut out = renderer.render(msg).to_string();
-                out.push_str(&format!("\n  --> {}", self.file));
+                match long_line {
+                    Some((line, col)) => out.push_str(&format!(
+                        "\n  --> {}:{line}:{col} (line longer than {MAX_SHOWN_LINE} bytes, not shown)",
+                        self.file
+                    )),
+                    None => out.push_str(&format!("\n  --> {}", self.file)),
+                }
                 out
             }
         };
@@ -156,6 +171,9 @@ impl Diagnostic {
         }
     }
 }
+
+/// Longest source line shown under a finding, in bytes.
+const MAX_SHOWN_LINE: usize = 4096;
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {

@@ -13,11 +13,13 @@ pub mod cond_map;
 pub mod decode;
 pub mod diag;
 pub mod env_vars;
+pub mod limits;
 pub mod local;
 pub mod schema;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Level};
+pub use limits::Limits;
 pub use yaml::yaml_to_json;
 
 use std::collections::HashMap;
@@ -121,14 +123,18 @@ fn load_inner(file_name: &str, text: &str, record: bool) -> Inner {
         Ok(d) => d,
         Err(e) => {
             let end = next_char_end(text, e.offset);
+            let (code, message) = match e.kind {
+                yaml::ErrorKind::Syntax => ("invalid_yaml", format!("invalid YAML: {}", e.message)),
+                yaml::ErrorKind::Limit => ("limit_exceeded", e.message.clone()),
+            };
             return (
                 None,
                 vec![Diagnostic {
                     level: Level::Error,
-                    code: "invalid_yaml".into(),
+                    code: code.into(),
                     key: "root".into(),
-                    message: format!("invalid YAML: {}", e.message),
-                    help: None,
+                    message,
+                    help: e.help.clone(),
                     span: Some((e.offset.min(text.len()), end)),
                     file: file_name.to_string(),
                     args: serde_json::json!({"line": e.line, "column": e.column}),
@@ -217,9 +223,143 @@ pub(crate) fn next_char_end(text: &str, off: usize) -> usize {
         .unwrap_or(off)
 }
 
-/// Read and load a file. IO errors are returned; everything else becomes diagnostics.
+/// Read and load a file. IO errors are returned (an invalid limit variable too, as
+/// `InvalidInput` naming it); everything else becomes diagnostics: a file over the size
+/// limit or that is not UTF-8 gives one `error` finding and no config.
 pub fn load_path(path: &Path) -> std::io::Result<Loaded> {
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Ok(load_str(&path.display().to_string(), &text))
+    let limits =
+        Limits::from_env().map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidInput, m))?;
+    let name = path.display().to_string();
+    Ok(match Input::read_path(path, limits.max_config_bytes)? {
+        Input::Bytes(bytes) => load_bytes(&name, &bytes),
+        Input::TooLarge(seen) => too_large(&name, seen, limits.max_config_bytes),
+    })
+}
+
+/// What [`read_limited`] read.
+pub enum Input {
+    /// The whole input.
+    Bytes(Vec<u8>),
+    /// The input is larger than the limit; at least this many bytes (it was not read
+    /// further).
+    TooLarge(u64),
+}
+
+/// Read `r` whole unless it holds more than `max` bytes (then stop reading there). A
+/// file whose size is known is refused before anything is read.
+pub fn read_limited(r: impl std::io::Read, max: u64) -> std::io::Result<Input> {
+    read_limited_sized(r, None, max)
+}
+
+fn read_limited_sized(
+    r: impl std::io::Read,
+    known: Option<u64>,
+    max: u64,
+) -> std::io::Result<Input> {
+    use std::io::Read;
+    if let Some(n) = known.filter(|n| *n > max) {
+        return Ok(Input::TooLarge(n));
+    }
+    let mut buf = Vec::new();
+    r.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Ok(Input::TooLarge(buf.len() as u64));
+    }
+    Ok(Input::Bytes(buf))
+}
+
+impl Input {
+    /// Read the file at `path` under the size limit `max`, refusing a regular file by its
+    /// size before reading it.
+    pub fn read_path(path: &Path, max: u64) -> std::io::Result<Input> {
+        let file = std::fs::File::open(path)?;
+        let known = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        read_limited_sized(file, known, max)
+    }
+}
+
+/// The finding for an input over the size limit (no text, no config).
+pub fn too_large(file_name: &str, size: u64, max: u64) -> Loaded {
+    let mut loaded = Loaded {
+        file_name: file_name.to_string(),
+        text: String::new(),
+        config: None,
+        diagnostics: Vec::new(),
+        spans: HashMap::new(),
+    };
+    let shown = if size > max + 1 {
+        format!("{size} bytes")
+    } else {
+        format!("more than {max} bytes")
+    };
+    loaded.diagnostics.push(Diagnostic {
+        level: Level::Error,
+        code: "limit_exceeded".into(),
+        key: "root".into(),
+        message: format!("{file_name} is too large: {shown}, the limit is {max} bytes"),
+        help: Some(format!(
+            "set {} to raise the limit (e.g. {}=64M)",
+            limits::ENV_MAX_CONFIG_BYTES,
+            limits::ENV_MAX_CONFIG_BYTES
+        )),
+        span: None,
+        file: file_name.to_string(),
+        args: serde_json::json!({"size": size, "max": max}),
+    });
+    loaded
+}
+
+/// Load raw bytes: like [`load_str`], but bytes that are not UTF-8 give one `error`
+/// finding (`invalid_encoding`) at the first bad byte and no config, as Travis rejects
+/// such a file. The text kept for rendering has the bad bytes replaced.
+pub fn load_bytes(file_name: &str, bytes: &[u8]) -> Loaded {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(file_name, text),
+        Err(e) => invalid_utf8(file_name, bytes, e),
+    }
+}
+
+/// [`load_bytes`] without the span table (what `lint` uses).
+pub fn lint_bytes(file_name: &str, bytes: &[u8]) -> Loaded {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => lint_str(file_name, text),
+        Err(e) => invalid_utf8(file_name, bytes, e),
+    }
+}
+
+fn invalid_utf8(file_name: &str, bytes: &[u8], e: std::str::Utf8Error) -> Loaded {
+    let offset = e.valid_up_to();
+    // the valid prefix is kept as is, so `offset` is the replacement character's start
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let (line, column) = yaml::LineIndex::new(&text).line_col(&text, offset);
+    let bad: Vec<String> = bytes[offset..]
+        .iter()
+        .take(e.error_len().unwrap_or(bytes.len() - offset).clamp(1, 4))
+        .map(|b| format!("0x{b:02x}"))
+        .collect();
+    let end = next_char_end(&text, offset);
+    Loaded {
+        file_name: file_name.to_string(),
+        config: None,
+        diagnostics: vec![Diagnostic {
+            level: Level::Error,
+            code: "invalid_encoding".into(),
+            key: "root".into(),
+            message: format!(
+                "invalid UTF-8 at byte offset {offset} (line {line}, column {column}): {} {}; Travis CI rejects a config that is not UTF-8",
+                if bad.len() == 1 { "byte" } else { "bytes" },
+                bad.join(" ")
+            ),
+            help: Some("save the file as UTF-8".into()),
+            span: Some((offset, end)),
+            file: file_name.to_string(),
+            args: serde_json::json!({"offset": offset, "line": line, "column": column}),
+        }],
+        text,
+        spans: HashMap::new(),
+    }
 }

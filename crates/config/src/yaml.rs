@@ -7,6 +7,7 @@
 //! keys are recorded (last value wins) so the decoder can report `duplicate_key`.
 //! Built on `saphyr-parser`'s event stream (see README for why).
 
+use crate::limits::{self, Limits};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
 
@@ -154,6 +155,16 @@ pub struct Document {
     pub anchored_keys: Vec<String>,
 }
 
+/// What kind of problem stopped the loader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text is not valid YAML.
+    Syntax,
+    /// A resource limit (alias expansion, nesting depth, event count) was exceeded; see
+    /// [`crate::limits`].
+    Limit,
+}
+
 /// An invalid-YAML error, with a byte offset and 1-based line/column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YamlError {
@@ -161,6 +172,24 @@ pub struct YamlError {
     pub offset: usize,
     pub line: usize,
     pub column: usize,
+    pub kind: ErrorKind,
+    /// How to get past a limit (which variable raises it), when there is a way.
+    pub help: Option<String>,
+}
+
+impl YamlError {
+    /// A limit error at byte `offset` of `text` (the original text, BOM included).
+    fn limit(text: &str, offset: usize, message: String, help: Option<String>) -> YamlError {
+        let (line, column) = LineIndex::new(text).line_col(text, offset);
+        YamlError {
+            message,
+            offset: offset.min(text.len()),
+            line,
+            column,
+            kind: ErrorKind::Limit,
+            help,
+        }
+    }
 }
 
 impl std::fmt::Display for YamlError {
@@ -177,6 +206,13 @@ impl std::fmt::Display for YamlError {
 pub struct LineIndex {
     starts: Vec<usize>,
     ascii: bool,
+    /// Last (0-based line, char column, byte offset) converted on non-ASCII text: parser
+    /// markers come in order, so the next one is found from here instead of from the
+    /// line's start (which made a long non-ASCII line quadratic).
+    cursor: std::cell::Cell<(usize, usize, usize)>,
+    /// Last (0-based line, byte offset, 0-based char column) of [`LineIndex::line_col`],
+    /// for the same reason (findings on one long line).
+    lc_cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -195,6 +231,8 @@ impl LineIndex {
         LineIndex {
             starts,
             ascii: text.is_ascii(),
+            cursor: std::cell::Cell::new((0, 0, 0)),
+            lc_cursor: std::cell::Cell::new((0, 0, 0)),
         }
     }
     /// Byte offset of (1-based line, 0-based char column), clamped to the text.
@@ -206,9 +244,20 @@ impl LineIndex {
         if self.ascii {
             return (start + col).min(text.len());
         }
-        let rest = &text[start..];
-        match rest.char_indices().nth(col) {
-            Some((i, _)) => start + i,
+        let (cl, cc, cb) = self.cursor.get();
+        let (from_byte, skip) = if cl == l && cc <= col && cb >= start {
+            (cb, col - cc)
+        } else {
+            (start, col)
+        };
+        let Some(rest) = text.get(from_byte..) else {
+            return text.len();
+        };
+        match rest.char_indices().nth(skip) {
+            Some((i, _)) => {
+                self.cursor.set((l, col, from_byte + i));
+                from_byte + i
+            }
             None => text.len(),
         }
     }
@@ -220,10 +269,22 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let start = self.starts[line];
-        let col = text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        if self.ascii {
+            return (line + 1, offset - start + 1);
+        }
+        let (cl, cb, cc) = self.lc_cursor.get();
+        let (from, base) = if cl == line && start <= cb && cb <= offset {
+            (cb, cc)
+        } else {
+            (start, 0)
+        };
+        let col = match text.get(from..offset) {
+            Some(s) => base + s.chars().count(),
+            None => offset - start,
+        };
+        if text.is_char_boundary(offset) {
+            self.lc_cursor.set((line, offset, col));
+        }
         (line + 1, col + 1)
     }
     pub fn line_start(&self, line1: usize) -> Option<usize> {
@@ -234,19 +295,102 @@ impl LineIndex {
     }
 }
 
+/// How much a subtree weighs once its aliases are expanded: nodes (keys included) and
+/// bytes of scalar/key/tag text. Every anchor keeps the weight of its subtree, so an
+/// alias is charged its full expansion before anything is cloned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Weight {
+    pub nodes: usize,
+    pub bytes: usize,
+}
+
+impl Weight {
+    fn add(&mut self, o: Weight) {
+        self.nodes = self.nodes.saturating_add(o.nodes);
+        self.bytes = self.bytes.saturating_add(o.bytes);
+    }
+}
+
+/// A mapping being built: entries in order, a name → position index once it is big
+/// enough to need one (so a merge or a long mapping stays linear), and whether each
+/// entry's key was written in this mapping (duplicates) rather than merged in.
+#[derive(Default)]
+struct MapBuilder {
+    entries: Vec<(Key, Node)>,
+    explicit: Vec<bool>,
+    index: HashMap<String, usize>,
+}
+
+impl MapBuilder {
+    const INDEX_FROM: usize = 16;
+
+    fn position(&mut self, name: &str) -> Option<usize> {
+        if self.entries.len() < Self::INDEX_FROM {
+            return self.entries.iter().position(|(k, _)| k.name == name);
+        }
+        // the index covers entries[..index.len()]; entries are only ever appended
+        for i in self.index.len()..self.entries.len() {
+            self.index.insert(self.entries[i].0.name.clone(), i);
+        }
+        self.index.get(name).copied()
+    }
+
+    /// Insert like a Ruby Hash: an existing key keeps its position and takes the new
+    /// value. Returns true when the key was already written in this mapping.
+    fn insert(&mut self, key: Key, node: Node, explicit: bool) -> bool {
+        match self.position(&key.name) {
+            Some(p) => {
+                let slot = &mut self.entries[p];
+                slot.1 = node;
+                slot.0.span = key.span;
+                slot.0.anchored = key.anchored;
+                let dup = explicit && self.explicit[p];
+                self.explicit[p] |= explicit;
+                dup
+            }
+            None => {
+                self.entries.push((key, node));
+                self.explicit.push(explicit);
+                false
+            }
+        }
+    }
+
+    /// `<<: *x` or `<<: [*x, *y]`: Psych merges each map in (later explicit keys still win).
+    fn merge(&mut self, node: Node) {
+        match node.value {
+            Value::Map(m) => {
+                for (k, v) in m {
+                    self.insert(k, v, false);
+                }
+            }
+            Value::Seq(items) => {
+                for it in items {
+                    if let Value::Map(m) = it.value {
+                        for (k, v) in m {
+                            self.insert(k, v, false);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
         start: usize,
         anchor: usize,
+        weight: Weight,
     },
     Map {
-        entries: Vec<(Key, Node)>,
+        map: MapBuilder,
         pending_key: Option<Key>,
         start: usize,
         anchor: usize,
-        seen: Vec<String>,
-        merges: Vec<Node>,
+        weight: Weight,
     },
 }
 
@@ -410,15 +554,21 @@ fn prepare(text: &str) -> (std::borrow::Cow<'_, str>, usize) {
     (std::borrow::Cow::Borrowed(body.trim_end()), shift)
 }
 
-/// Load the first document of `text`.
+/// Load the first document of `text`, with the limits in force ([`Limits::current`]).
 pub fn load(text: &str) -> Result<Document, YamlError> {
+    load_with_limits(text, &Limits::current())
+}
+
+/// Load the first document of `text` under `limits` (only the alias budgets apply here;
+/// the input size is checked by whoever reads the file).
+pub fn load_with_limits(text: &str, limits: &Limits) -> Result<Document, YamlError> {
     // travis-yml reads an alias to an unknown anchor as null; saphyr-parser rejects it.
     // Blank such aliases out (same length, so every offset stays valid) and parse again.
     let mut owned: Option<String> = None;
     for _ in 0..64 {
         let cur = owned.as_deref().unwrap_or(text);
-        match load_once(cur) {
-            Err(e) if e.message.contains("unknown anchor") => {
+        match load_once(cur, limits) {
+            Err(e) if e.kind == ErrorKind::Syntax && e.message.contains("unknown anchor") => {
                 let b = cur.as_bytes();
                 let Some(star) = (0..=e.offset.min(b.len().saturating_sub(1)))
                     .rev()
@@ -444,10 +594,10 @@ pub fn load(text: &str) -> Result<Document, YamlError> {
             other => return other,
         }
     }
-    load_once(owned.as_deref().unwrap_or(text))
+    load_once(owned.as_deref().unwrap_or(text), limits)
 }
 
-fn load_once(text: &str) -> Result<Document, YamlError> {
+fn load_once(text: &str, limits: &Limits) -> Result<Document, YamlError> {
     let (body, shift) = prepare(text);
     let index = LineIndex::new(&body);
     let body_ref: &str = &body;
@@ -461,32 +611,49 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
             offset,
             line: lc.0,
             column: lc.1,
+            kind: ErrorKind::Syntax,
+            help: None,
         }
     };
 
     let mut parser = Parser::new_from_str(body_ref);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, (Node, Weight)> = HashMap::new();
     let mut duplicates = Vec::new();
     let mut anchored_keys: Vec<String> = Vec::new();
     let mut root: Option<Node> = None;
     let mut docs = 0usize;
     let mut events = 0usize;
+    // nodes the parser produced (aliases count one) and what the aliases expanded to
+    let mut parsed_nodes = 0usize;
+    let mut expanded = Weight::default();
 
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(scan_err)?;
-        events += 1;
-        if events > 5_000_000 {
-            return Err(YamlError {
-                message: "document too large".into(),
-                offset: 0,
-                line: 1,
-                column: 1,
-            });
-        }
         let start = to_off(&span.start);
         let end = to_off(&span.end).max(start);
-        let mut finished: Option<(Node, usize)> = None; // node + anchor id
+        events += 1;
+        if events > limits::MAX_EVENTS {
+            return Err(YamlError::limit(
+                text,
+                start,
+                format!(
+                    "document too large: more than {} YAML events",
+                    limits::MAX_EVENTS
+                ),
+                None,
+            ));
+        }
+        if matches!(
+            ev,
+            Event::Alias(_)
+                | Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+        ) {
+            parsed_nodes += 1;
+        }
+        let mut finished: Option<(Node, usize, Weight)> = None; // node + anchor id + weight
         match ev {
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
             Event::StreamEnd => break,
@@ -498,14 +665,48 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
             }
             Event::Alias(id) => {
                 let node = match anchors.get(&id) {
-                    Some(n) => {
+                    Some((n, w)) => {
+                        // charge the whole expansion before cloning anything
+                        expanded.add(*w);
+                        let max_nodes = limits
+                            .alias_nodes
+                            .max(parsed_nodes.saturating_mul(limits.alias_factor));
+                        let max_bytes = limits
+                            .alias_bytes
+                            .max(text.len().saturating_mul(limits.alias_factor));
+                        if expanded.nodes > max_nodes {
+                            return Err(YamlError::limit(
+                                text,
+                                start,
+                                format!("alias expansion exceeds {max_nodes} nodes"),
+                                Some(format!(
+                                    "aliases may produce max({}, {} × the nodes written) nodes; set {} to raise the base",
+                                    limits.alias_nodes,
+                                    limits.alias_factor,
+                                    limits::ENV_MAX_ALIAS_NODES
+                                )),
+                            ));
+                        }
+                        if expanded.bytes > max_bytes {
+                            return Err(YamlError::limit(
+                                text,
+                                start,
+                                format!("alias expansion exceeds {max_bytes} bytes of text"),
+                                Some(format!(
+                                    "aliases may produce max({}, {} × the file size) bytes of text; set {} to raise the base",
+                                    limits.alias_bytes,
+                                    limits.alias_factor,
+                                    limits::ENV_MAX_ALIAS_BYTES
+                                )),
+                            ));
+                        }
                         let mut n = n.clone();
                         n.span = (start, end);
-                        n
+                        (n, *w)
                     }
-                    None => Node::null((start, end)),
+                    None => (Node::null((start, end)), Weight { nodes: 1, bytes: 0 }),
                 };
-                finished = Some((node, 0));
+                finished = Some((node.0, 0, node.1));
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = Style::from_saphyr(style);
@@ -527,6 +728,10 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                 } else {
                     None
                 };
+                let weight = Weight {
+                    nodes: 1,
+                    bytes: text_s.len() + tag_s.as_ref().map_or(0, String::len),
+                };
                 // strings keep their text only once, in `value`
                 let (resolved, text_s) = match classified {
                     Some(v) => (v, text_s),
@@ -543,39 +748,34 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                         span: (start, end),
                     },
                     anchor,
+                    weight,
                 ));
             }
-            Event::SequenceStart(anchor, _) => {
-                if stack.len() > 512 {
-                    return Err(YamlError {
-                        message: "nesting too deep".into(),
-                        offset: start,
-                        line: 0,
-                        column: 0,
-                    });
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() > limits::MAX_DEPTH {
+                    return Err(YamlError::limit(
+                        text,
+                        start,
+                        format!("nesting too deep: more than {} levels", limits::MAX_DEPTH),
+                        None,
+                    ));
                 }
-                stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    start,
-                    anchor,
-                })
-            }
-            Event::MappingStart(anchor, _) => {
-                if stack.len() > 512 {
-                    return Err(YamlError {
-                        message: "nesting too deep".into(),
-                        offset: start,
-                        line: 0,
-                        column: 0,
-                    });
-                }
-                stack.push(Frame::Map {
-                    entries: Vec::new(),
-                    pending_key: None,
-                    start,
-                    anchor,
-                    seen: Vec::new(),
-                    merges: Vec::new(),
+                let weight = Weight { nodes: 1, bytes: 0 };
+                stack.push(if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        start,
+                        anchor,
+                        weight,
+                    }
+                } else {
+                    Frame::Map {
+                        map: MapBuilder::default(),
+                        pending_key: None,
+                        start,
+                        anchor,
+                        weight,
+                    }
                 })
             }
             Event::SequenceEnd => {
@@ -583,6 +783,7 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                     items,
                     start: s,
                     anchor,
+                    weight,
                 }) = stack.pop()
                 {
                     let e = items
@@ -597,38 +798,40 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                             span: (s, e),
                         },
                         anchor,
+                        weight,
                     ));
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
-                    entries,
+                    map,
                     start: s,
                     anchor,
-                    merges,
+                    weight,
                     ..
                 }) = stack.pop()
                 {
+                    let entries = map.entries;
                     let e = entries
                         .last()
                         .map(|(_, n)| n.span.1)
                         .unwrap_or(end)
                         .max(end)
                         .max(s);
-                    let _ = merges;
                     finished = Some((
                         Node {
                             value: Value::Map(entries),
                             span: (s, e),
                         },
                         anchor,
+                        weight,
                     ));
                 }
             }
         }
-        if let Some((node, anchor)) = finished {
+        if let Some((node, anchor, weight)) = finished {
             if anchor != 0 {
-                anchors.insert(anchor, node.clone());
+                anchors.insert(anchor, (node.clone(), weight));
             }
             match stack.last_mut() {
                 None => {
@@ -636,66 +839,75 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                         root = Some(node);
                     }
                 }
-                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Seq {
+                    items, weight: w, ..
+                }) => {
+                    w.add(weight);
+                    items.push(node)
+                }
                 Some(Frame::Map {
-                    entries,
+                    map,
                     pending_key,
                     start: map_start,
-                    seen,
+                    weight: w,
                     ..
-                }) => match pending_key.take() {
-                    None => {
-                        // this node is a key
-                        let name = match &node.value {
-                            Value::Scalar { text, value, .. } => {
-                                let t = match value {
-                                    Scalar::Str(s) => s.clone(),
-                                    _ => text.clone(),
-                                };
-                                match t.strip_prefix(':') {
-                                    Some(r) if !r.is_empty() => r.to_string(),
-                                    _ => t,
+                }) => {
+                    w.add(weight);
+                    match pending_key.take() {
+                        None => {
+                            // this node is a key
+                            let name = match node.value {
+                                Value::Scalar { text, value, .. } => {
+                                    let t = match value {
+                                        Scalar::Str(s) => s,
+                                        _ => text,
+                                    };
+                                    match t.strip_prefix(':') {
+                                        Some(r) if !r.is_empty() => r.to_string(),
+                                        _ => t,
+                                    }
+                                }
+                                _ => {
+                                    let lc = LineIndex::new(text).line_col(text, node.span.0);
+                                    return Err(YamlError {
+                                        message:
+                                            "unacceptable key (a mapping or sequence used as a key)"
+                                                .into(),
+                                        offset: node.span.0,
+                                        line: lc.0,
+                                        column: lc.1,
+                                        kind: ErrorKind::Syntax,
+                                        help: None,
+                                    });
+                                }
+                            };
+                            *pending_key = Some(Key {
+                                name,
+                                span: node.span,
+                                anchored: false,
+                            });
+                        }
+                        Some(mut key) => {
+                            key.anchored = anchor != 0;
+                            if key.anchored {
+                                anchored_keys.push(key.name.clone());
+                            }
+                            if key.name == "<<" {
+                                map.merge(node);
+                            } else {
+                                let (name, span) = (key.name.clone(), key.span);
+                                let node_end = node.span.1;
+                                if map.insert(key, node, true) {
+                                    duplicates.push(Duplicate {
+                                        key: name,
+                                        span,
+                                        map_span: (*map_start, node_end),
+                                    });
                                 }
                             }
-                            _ => {
-                                let lc = LineIndex::new(text).line_col(text, node.span.0);
-                                return Err(YamlError {
-                                    message:
-                                        "unacceptable key (a mapping or sequence used as a key)"
-                                            .into(),
-                                    offset: node.span.0,
-                                    line: lc.0,
-                                    column: lc.1,
-                                });
-                            }
-                        };
-                        *pending_key = Some(Key {
-                            name,
-                            span: node.span,
-                            anchored: false,
-                        });
-                    }
-                    Some(mut key) => {
-                        key.anchored = anchor != 0;
-                        if key.anchored {
-                            anchored_keys.push(key.name.clone());
-                        }
-                        if key.name == "<<" {
-                            merge_into(entries, &node);
-                        } else {
-                            if seen.contains(&key.name) {
-                                duplicates.push(Duplicate {
-                                    key: key.name.clone(),
-                                    span: key.span,
-                                    map_span: (*map_start, node.span.1),
-                                });
-                            } else {
-                                seen.push(key.name.clone());
-                            }
-                            insert(entries, key, node);
                         }
                     }
-                },
+                }
             }
         }
     }
@@ -704,38 +916,6 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
         duplicates,
         anchored_keys,
     })
-}
-
-/// Insert like a Ruby Hash: an existing key keeps its position and takes the new value.
-fn insert(entries: &mut Vec<(Key, Node)>, key: Key, node: Node) {
-    if let Some(slot) = entries.iter_mut().find(|(k, _)| k.name == key.name) {
-        slot.1 = node;
-        slot.0.span = key.span;
-        slot.0.anchored = key.anchored;
-    } else {
-        entries.push((key, node));
-    }
-}
-
-/// `<<: *x` or `<<: [*x, *y]`: Psych merges each map in (later explicit keys still win).
-fn merge_into(entries: &mut Vec<(Key, Node)>, node: &Node) {
-    match &node.value {
-        Value::Map(m) => {
-            for (k, v) in m {
-                insert(entries, k.clone(), v.clone());
-            }
-        }
-        Value::Seq(items) => {
-            for it in items {
-                if let Value::Map(m) = &it.value {
-                    for (k, v) in m {
-                        insert(entries, k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Parse a small YAML file into plain JSON (keys as strings, travis-yml scalar rules).
@@ -810,6 +990,145 @@ mod tests {
         let m = root.as_map().unwrap();
         assert_eq!(&text[m[1].0.span.0..m[1].0.span.1], "bé");
         assert_eq!(&text[m[0].1.span.0..m[0].1.span.1], "é");
+    }
+
+    /// Limits with the given alias bases and no growth with the document.
+    fn bases(nodes: usize, bytes: usize) -> Limits {
+        Limits {
+            alias_nodes: nodes,
+            alias_bytes: bytes,
+            alias_factor: 0,
+            ..Limits::default()
+        }
+    }
+
+    fn limit_error(text: &str, l: &Limits) -> YamlError {
+        let e = load_with_limits(text, l).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Limit, "{e}");
+        e
+    }
+
+    #[test]
+    fn an_alias_is_charged_its_anchors_whole_subtree() {
+        // [x, y] weighs 3 nodes (the sequence and two scalars): three aliases make 9
+        let text = "a: &a [x, y]\nb: [*a, *a, *a]\n";
+        assert!(load_with_limits(text, &bases(9, 100)).is_ok());
+        let e = limit_error(text, &bases(8, 100));
+        assert_eq!(e.message, "alias expansion exceeds 8 nodes");
+        assert_eq!((e.line, e.column), (2, 13), "the third alias");
+        assert_eq!(&text[e.offset..e.offset + 2], "*a");
+        // nested: *a weighs 2, so b weighs 1 + 2 + 2 = 5 and *b adds 5 to the 4 so far
+        let text = "a: &a [x]\nb: &b [*a, *a]\nc: *b\n";
+        assert!(load_with_limits(text, &bases(9, 100)).is_ok());
+        let e = limit_error(text, &bases(8, 100));
+        assert_eq!((e.line, e.column), (3, 4));
+        // keys count: {k: v} weighs 3, merged in or aliased
+        let text = "a: &a {k: v}\nb: {<<: *a}\nc: *a\n";
+        assert!(load_with_limits(text, &bases(6, 100)).is_ok());
+        assert_eq!(limit_error(text, &bases(5, 100)).line, 3);
+    }
+
+    #[test]
+    fn alias_text_is_counted_in_bytes() {
+        let text = "a: &a abcdef\nb: [*a, *a]\n";
+        assert!(load_with_limits(text, &bases(100, 12)).is_ok());
+        let e = limit_error(text, &bases(100, 11));
+        assert_eq!(e.message, "alias expansion exceeds 11 bytes of text");
+        assert_eq!((e.line, e.column), (2, 9));
+    }
+
+    #[test]
+    fn alias_budget_grows_with_the_document() {
+        // 10 × the 11 nodes parsed by the last alias allows the 9 nodes below a base of 1
+        let text = "a: &a [x, y]\nb: [*a, *a, *a]\n";
+        let l = Limits {
+            alias_nodes: 1,
+            ..Limits::default()
+        };
+        assert!(load_with_limits(text, &l).is_ok());
+    }
+
+    #[test]
+    fn billion_laughs_stops_at_the_alias_that_crosses_the_limit() {
+        let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (p, c) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let items = vec![format!("*{p}"); 9].join(", ");
+            text.push_str(&format!("{c}: &{c} [{items}]\n"));
+        }
+        let e = limit_error(&text, &Limits::default());
+        assert_eq!(e.message, "alias expansion exceeds 100000 nodes");
+        // level f (line 6) holds 9 aliases of e, each 7381 nodes: the 5th crosses 100,000
+        // after the 9 × (10 + 91 + 820) nodes of levels b, c and d... and e's own 9 × 820
+        assert_eq!(e.line, 6);
+        assert!(e
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("TRAVIS_LOCAL_MAX_ALIAS_NODES"));
+    }
+
+    #[test]
+    fn depth_limit_has_a_position() {
+        // block mappings (saphyr stops deep flow collections itself, as a syntax error)
+        let text: String = (0..600)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        let e = limit_error(&text, &Limits::default());
+        assert_eq!(e.message, "nesting too deep: more than 512 levels");
+        assert_eq!((e.line, e.column), (514, 514));
+    }
+
+    #[test]
+    fn big_mappings_keep_order_duplicates_and_merges() {
+        let mut text = String::from("base: &m {k3: merged, extra: 1}\nmap:\n");
+        for i in 0..40 {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("  k7: again\n  <<: *m\n");
+        let doc = load(&text).unwrap();
+        let j = doc.root.unwrap().to_json();
+        let m = j["map"].as_object().unwrap();
+        assert_eq!(m.len(), 41);
+        assert_eq!(m.keys().next().map(String::as_str), Some("k0"));
+        assert_eq!(m["k7"], "again");
+        assert_eq!(m["k3"], "merged");
+        assert_eq!(m.keys().next_back().map(String::as_str), Some("extra"));
+        assert_eq!(doc.duplicates.len(), 1);
+        assert_eq!(doc.duplicates[0].key, "k7");
+    }
+
+    #[test]
+    fn offsets_on_non_ascii_lines_in_any_order() {
+        let text = "é: [ü, x, 😀, y]\nzé: b\n";
+        let idx = LineIndex::new(text);
+        let cols = [0, 5, 1, 9, 12, 4, 0, 14];
+        for c in cols.iter().chain(cols.iter().rev()) {
+            let want = text.char_indices().nth(*c).map(|(i, _)| i).unwrap();
+            assert_eq!(idx.offset(text, 1, *c), want, "column {c}");
+        }
+        assert_eq!(idx.offset(text, 2, 1), text.find("é: b").unwrap());
+        assert_eq!(idx.offset(text, 1, 4), text.find('ü').unwrap());
+        assert_eq!(idx.offset(text, 9, 0), text.len());
+        for off in (0..text.len()).chain((0..text.len()).rev()) {
+            if !text.is_char_boundary(off) {
+                continue;
+            }
+            let ls = text[..off].rfind('\n').map_or(0, |i| i + 1);
+            let want = (
+                text[..off].matches('\n').count() + 1,
+                text[ls..off].chars().count() + 1,
+            );
+            assert_eq!(idx.line_col(text, off), want, "offset {off}");
+        }
+        // a long non-ASCII line loads in linear time (was quadratic: minutes for this)
+        let wide = format!("a: [{}]\n", vec!["é"; 200_000].join(", "));
+        let doc = load(&wide).unwrap();
+        let root = doc.root.unwrap();
+        let Value::Seq(items) = &root.as_map().unwrap()[0].1.value else {
+            panic!("a sequence")
+        };
+        assert_eq!(items.len(), 200_000);
+        assert_eq!(&wide[items[199_999].span.0..items[199_999].span.1], "é");
     }
 
     #[test]
