@@ -8,7 +8,7 @@
 //! Built on `saphyr-parser`'s event stream (see README for why).
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Byte range into the original text (start inclusive, end exclusive).
 pub type Span = (usize, usize);
@@ -177,6 +177,11 @@ impl std::fmt::Display for YamlError {
 pub struct LineIndex {
     starts: Vec<usize>,
     ascii: bool,
+    /// The last (line index, char column, byte offset) resolved by [`LineIndex::offset`]
+    /// in non-ASCII text: the parser's markers move forward, so the next one on the same
+    /// line is found from there (not by re-counting the line's characters from its start,
+    /// which is quadratic on a long one-line flow collection).
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -195,6 +200,7 @@ impl LineIndex {
         LineIndex {
             starts,
             ascii: text.is_ascii(),
+            last: std::cell::Cell::new((usize::MAX, 0, 0)),
         }
     }
     /// Byte offset of (1-based line, 0-based char column), clamped to the text.
@@ -206,9 +212,20 @@ impl LineIndex {
         if self.ascii {
             return (start + col).min(text.len());
         }
-        let rest = &text[start..];
-        match rest.char_indices().nth(col) {
-            Some((i, _)) => start + i,
+        let (last_line, last_col, last_byte) = self.last.get();
+        let (from_col, from_byte) = if last_line == l && last_col <= col {
+            (last_col, last_byte)
+        } else {
+            (0, start)
+        };
+        match text
+            .get(from_byte..)
+            .and_then(|rest| rest.char_indices().nth(col - from_col))
+        {
+            Some((i, _)) => {
+                self.last.set((l, col, from_byte + i));
+                from_byte + i
+            }
             None => text.len(),
         }
     }
@@ -245,7 +262,10 @@ enum Frame {
         pending_key: Option<Key>,
         start: usize,
         anchor: usize,
-        seen: Vec<String>,
+        /// Keys written explicitly so far (for `duplicate_key`).
+        seen: HashSet<String>,
+        /// Position in `entries` of each key (explicit or merged in).
+        slots: HashMap<String, usize>,
         merges: Vec<Node>,
     },
 }
@@ -574,7 +594,8 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                     pending_key: None,
                     start,
                     anchor,
-                    seen: Vec::new(),
+                    seen: HashSet::new(),
+                    slots: HashMap::new(),
                     merges: Vec::new(),
                 })
             }
@@ -642,6 +663,7 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                     pending_key,
                     start: map_start,
                     seen,
+                    slots,
                     ..
                 }) => match pending_key.take() {
                     None => {
@@ -681,7 +703,7 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                             anchored_keys.push(key.name.clone());
                         }
                         if key.name == "<<" {
-                            merge_into(entries, &node);
+                            merge_into(entries, slots, &node);
                         } else {
                             if seen.contains(&key.name) {
                                 duplicates.push(Duplicate {
@@ -690,9 +712,9 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
                                     map_span: (*map_start, node.span.1),
                                 });
                             } else {
-                                seen.push(key.name.clone());
+                                seen.insert(key.name.clone());
                             }
-                            insert(entries, key, node);
+                            insert(entries, slots, key, node);
                         }
                     }
                 },
@@ -707,29 +729,36 @@ fn load_once(text: &str) -> Result<Document, YamlError> {
 }
 
 /// Insert like a Ruby Hash: an existing key keeps its position and takes the new value.
-fn insert(entries: &mut Vec<(Key, Node)>, key: Key, node: Node) {
-    if let Some(slot) = entries.iter_mut().find(|(k, _)| k.name == key.name) {
+/// `slots` holds the position of every key of `entries` (a lookup, not a scan, per key).
+fn insert(
+    entries: &mut Vec<(Key, Node)>,
+    slots: &mut HashMap<String, usize>,
+    key: Key,
+    node: Node,
+) {
+    if let Some(slot) = slots.get(&key.name).and_then(|&i| entries.get_mut(i)) {
         slot.1 = node;
         slot.0.span = key.span;
         slot.0.anchored = key.anchored;
     } else {
+        slots.insert(key.name.clone(), entries.len());
         entries.push((key, node));
     }
 }
 
 /// `<<: *x` or `<<: [*x, *y]`: Psych merges each map in (later explicit keys still win).
-fn merge_into(entries: &mut Vec<(Key, Node)>, node: &Node) {
+fn merge_into(entries: &mut Vec<(Key, Node)>, slots: &mut HashMap<String, usize>, node: &Node) {
     match &node.value {
         Value::Map(m) => {
             for (k, v) in m {
-                insert(entries, k.clone(), v.clone());
+                insert(entries, slots, k.clone(), v.clone());
             }
         }
         Value::Seq(items) => {
             for it in items {
                 if let Value::Map(m) = &it.value {
                     for (k, v) in m {
-                        insert(entries, k.clone(), v.clone());
+                        insert(entries, slots, k.clone(), v.clone());
                     }
                 }
             }
