@@ -558,12 +558,19 @@ impl<'a> Decoder<'a> {
                 None => fixed.push((name, k, v, false)),
             }
         }
+        // First position of each name in `fixed` (a hash map, not a scan per moved key).
+        let mut slot_of: HashMap<String, usize> = HashMap::with_capacity(fixed.len());
+        for (i, e) in fixed.iter().enumerate() {
+            slot_of.entry(e.0.clone()).or_insert(i);
+        }
         for (target, k, v) in moved {
-            if let Some(slot) = fixed.iter_mut().find(|e| e.0 == target) {
+            if let Some(&i) = slot_of.get(&target) {
+                let slot = &mut fixed[i];
                 slot.1 = k;
                 slot.2 = v;
                 slot.3 = true;
             } else {
+                slot_of.insert(target.clone(), fixed.len());
                 fixed.push((target, k, v, true));
             }
         }
@@ -603,11 +610,15 @@ impl<'a> Decoder<'a> {
                         value: Value::Map(inner),
                         span: sp,
                     };
+                    let mut moved_in = vec![false; fixed.len()];
+                    for &i in &unknown {
+                        moved_in[i] = true;
+                    }
                     let keep: Vec<_> = fixed
                         .into_iter()
-                        .enumerate()
-                        .filter(|(i, _)| !unknown.contains(i))
-                        .map(|(_, e)| e)
+                        .zip(moved_in)
+                        .filter(|(_, m)| !m)
+                        .map(|(e, _)| e)
                         .collect();
                     holder = (key, node);
                     fixed = vec![(pk.clone(), &holder.0, &holder.1, false)];
@@ -937,14 +948,20 @@ impl<'a> Decoder<'a> {
                 .filter_map(|o| o.get(k))
                 .filter(|v| !v.is_null())
                 .collect();
-            let mut dups: Vec<String> = Vec::new();
+            // Counted with a hash map (linear in the items), reported in first-seen order.
+            let mut count: HashMap<&J, usize> = HashMap::with_capacity(vals.len());
             for v in &vals {
-                if vals.iter().filter(|w| *w == v).count() > 1 {
+                *count.entry(*v).or_insert(0) += 1;
+            }
+            let mut dups: Vec<String> = Vec::new();
+            let mut reported: HashSet<String> = HashSet::new();
+            for v in &vals {
+                if count.get(*v).is_some_and(|c| *c > 1) {
                     let t = match v {
                         J::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    if !dups.contains(&t) {
+                    if reported.insert(t.clone()) {
                         dups.push(t);
                     }
                 }

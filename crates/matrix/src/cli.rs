@@ -7,6 +7,7 @@ use crate::plan::{env_summary, scalar_str};
 use crate::support::EXPAND_KEYS;
 use crate::{load_build, plan, select, BuildFacts, BuildPlan, Event, FactArgs, Job, LoadError};
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Output format.
@@ -108,7 +109,7 @@ pub fn to_json(
     notes: &[String],
     unresolved: &[String],
 ) -> Value {
-    let numbers: Vec<&str> = shown.iter().map(|j| j.number.as_str()).collect();
+    let numbers: HashSet<&str> = shown.iter().map(|j| j.number.as_str()).collect();
     let stages: Vec<Value> = plan
         .stages
         .iter()
@@ -183,11 +184,11 @@ fn render_text(
             plan.reason.as_deref().unwrap_or("no reason given")
         ));
     }
-    let numbers: Vec<&str> = shown.iter().map(|j| j.number.as_str()).collect();
     for stage in &plan.stages {
+        let in_stage: HashSet<&str> = stage.jobs.iter().map(String::as_str).collect();
         let jobs: Vec<&&Job> = shown
             .iter()
-            .filter(|j| stage.jobs.contains(&j.number))
+            .filter(|j| in_stage.contains(j.number.as_str()))
             .collect();
         if jobs.is_empty() {
             continue;
@@ -231,7 +232,7 @@ fn render_text(
             "\nfast_finish: the build result is known as soon as all required jobs have finished\n",
         );
     }
-    let hidden = plan.jobs.len() - numbers.len();
+    let hidden = plan.jobs.len() - shown.len();
     if hidden > 0 {
         out.push_str(&format!(
             "\n({hidden} other job(s) not shown because of the selection)\n"

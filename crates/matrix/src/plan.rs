@@ -6,6 +6,7 @@
 use crate::support::{self, expand_index};
 use crate::{BuildFacts, BuildPlan, Event, Job, Skipped, Stage};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 type Obj = Map<String, Value>;
 
@@ -95,15 +96,20 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
     let jobs = reorder(&stage_names, jobs);
     let jobs = dedup(jobs, &mut skipped);
 
+    // Stage names by their ASCII-lower-cased spelling (first spelling wins), so that each
+    // job finds its stage in constant time.
+    let mut stage_by_key: HashMap<String, usize> = HashMap::with_capacity(stage_names.len());
+    for (i, n) in stage_names.iter().enumerate() {
+        stage_by_key.entry(n.to_ascii_lowercase()).or_insert(i);
+    }
     let mut out_jobs = Vec::with_capacity(jobs.len());
     for (ix, cand) in jobs.into_iter().enumerate() {
         // The stage's own spelling (from `stages:` or its first job), so that `Job::stage`
         // always equals one of `BuildPlan::stages[].name`; `config.stage` keeps the job's.
         let own = cand.cfg.get("stage").and_then(Value::as_str).unwrap_or("");
-        let stage = stage_names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case(own))
-            .cloned()
+        let stage = stage_by_key
+            .get(&own.to_ascii_lowercase())
+            .map(|&i| stage_names[i].clone())
             .unwrap_or_else(|| own.to_string());
         let name = cand.cfg.get("name").and_then(scalar_str);
         let allow_failure = cand.cfg.get("allow_failure").is_some_and(truthy);
@@ -126,18 +132,22 @@ pub fn expand(config: &Value, facts: &BuildFacts) -> BuildPlan {
             }]
         }
     } else {
-        stage_names
+        let mut stages: Vec<Stage> = stage_names
             .iter()
             .map(|name| Stage {
                 name: name.clone(),
                 named: true,
-                jobs: out_jobs
-                    .iter()
-                    .filter(|j| j.stage.eq_ignore_ascii_case(name))
-                    .map(|j| j.number.clone())
-                    .collect(),
+                jobs: Vec::new(),
             })
-            .collect()
+            .collect();
+        // Stage names are distinct case-insensitively (see `apply_stages`), so each job
+        // belongs to at most one stage.
+        for j in &out_jobs {
+            if let Some(&i) = stage_by_key.get(&j.stage.to_ascii_lowercase()) {
+                stages[i].jobs.push(j.number.clone());
+            }
+        }
+        stages
     };
     let (runs, reason) = if out_jobs.is_empty() {
         (
@@ -641,14 +651,22 @@ fn apply_env(root: &Obj, jobs: &mut [Cand]) {
             }
         }
     }
-    // with_global_env
+    // with_global_env: `(global + own).uniq`. The global part is made unique once; each
+    // job then only looks up its own entries (hash lookups, linear in the entries).
     if let Some(global) = global_env(root) {
+        let global = uniq(global);
+        let in_global: HashSet<&Value> = global.iter().collect();
         for job in jobs.iter_mut() {
             let mut env = global.clone();
             if let Some(Value::Array(own)) = job.cfg.get("env") {
-                env.extend(own.iter().cloned());
+                let mut seen: HashSet<&Value> = HashSet::with_capacity(own.len());
+                env.extend(
+                    own.iter()
+                        .filter(|v| !in_global.contains(v) && seen.insert(v))
+                        .cloned(),
+                );
             }
-            job.cfg.insert("env".into(), Value::Array(uniq(env)));
+            job.cfg.insert("env".into(), Value::Array(env));
         }
     }
 }
@@ -691,12 +709,35 @@ fn without_excluded(
     if excludes.is_empty() {
         return jobs;
     }
-    let global = global_env(root).unwrap_or_default();
+    let global_list = global_env(root).unwrap_or_default();
+    let global: HashSet<&Value> = global_list.iter().collect();
+    let rules: Vec<&Obj> = excludes.iter().map(|(_, r)| *r).collect();
+    // A job's env as exclude rules see it: without the global entries, null when absent.
+    let any_env = rules.iter().any(|r| r.contains_key("env"));
+    let envs: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            if any_env {
+                exclude_env(&j.cfg, &global)
+            } else {
+                Value::Null
+            }
+        })
+        .collect();
+    let cands = exclude_candidates(&rules, &jobs, &envs);
+    // Per job, the rules that may match it, in rule order.
+    let mut per_job: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    for (n, js) in cands.iter().enumerate() {
+        for &j in js {
+            per_job[j].push(n);
+        }
+    }
     let mut noted_rule = vec![false; excludes.len()];
     let mut kept = Vec::with_capacity(jobs.len());
-    'job: for job in jobs {
-        for (n, (ix, rule)) in excludes.iter().enumerate() {
-            if !exclude_matches(rule, &job.cfg, &global) {
+    'job: for ((job, env), rules_of_job) in jobs.into_iter().zip(&envs).zip(per_job) {
+        for n in rules_of_job {
+            let (ix, rule) = excludes[n];
+            if !exclude_matches(rule, &job.cfg, env) {
                 continue;
             }
             if let Some(reason) = check_if(rule.get("if"), &job.cfg, facts) {
@@ -722,19 +763,44 @@ fn without_excluded(
     kept
 }
 
-fn exclude_matches(rule: &Obj, job: &Obj, global: &[Value]) -> bool {
+/// [`candidates`] for exclude rules; `envs[j]` is job j's [`exclude_env`].
+fn exclude_candidates(rules: &[&Obj], jobs: &[Cand], envs: &[Value]) -> Vec<Vec<usize>> {
+    candidates(
+        rules,
+        jobs.len(),
+        |k| k != "if" && k != "stage",
+        |k, j| {
+            Some(match k {
+                "env" => envs[j].clone(),
+                _ => Value::Array(wrap(jobs[j].cfg.get(k))),
+            })
+        },
+        |k, v| match k {
+            "env" => v.clone(),
+            _ => Value::Array(wrap(Some(v))),
+        },
+        |_, _| None,
+    )
+}
+
+/// A job's `env` as `jobs.exclude` compares it: the list without the global entries,
+/// other values as they are, null when the job has none.
+fn exclude_env(job: &Obj, global: &HashSet<&Value>) -> Value {
+    match job.get("env") {
+        Some(Value::Array(a)) => {
+            Value::Array(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
+/// `env` is the job's [`exclude_env`].
+fn exclude_matches(rule: &Obj, job: &Obj, env: &Value) -> bool {
     rule.iter()
         .filter(|(k, _)| k.as_str() != "if")
         .all(|(key, value)| match key.as_str() {
-            "env" => {
-                let env = job.get("env").map(|e| match e {
-                    Value::Array(a) => {
-                        Value::Array(a.iter().filter(|v| !global.contains(v)).cloned().collect())
-                    }
-                    other => other.clone(),
-                });
-                env.as_ref() == Some(value) || (env.is_none() && value.is_null())
-            }
+            "env" => env == value,
             "stage" => {
                 let name = value.as_str().unwrap_or_default();
                 match job.get("stage") {
@@ -746,6 +812,64 @@ fn exclude_matches(rule: &Obj, job: &Obj, global: &[Value]) -> bool {
         })
 }
 
+/// For each rule (an exclude or allow_failures entry), the jobs it may match, ascending:
+/// a superset of the jobs it does match, found by hash lookups instead of comparing every
+/// rule with every job (which is quadratic with many rules and many jobs).
+///
+/// A rule key `k` for which `indexed(k)` holds matches a job only when
+/// `job_side(k, job) == Some(rule_side(k, value))`. `extra(rule, n)` may narrow a rule
+/// down further (a list of jobs that must contain every job it matches). Each rule takes
+/// the shortest of its lists; a rule with none may match every job.
+fn candidates(
+    rules: &[&Obj],
+    n_jobs: usize,
+    indexed: impl Fn(&str) -> bool,
+    job_side: impl Fn(&str, usize) -> Option<Value>,
+    rule_side: impl Fn(&str, &Value) -> Value,
+    extra: impl Fn(&Obj, usize) -> Option<Vec<usize>>,
+) -> Vec<Vec<usize>> {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut key_seen: HashSet<&str> = HashSet::new();
+    for r in rules {
+        for k in r.keys() {
+            if indexed(k) && key_seen.insert(k.as_str()) {
+                keys.push(k.as_str());
+            }
+        }
+    }
+    let sides: Vec<Vec<Option<Value>>> = keys
+        .iter()
+        .map(|k| (0..n_jobs).map(|j| job_side(k, j)).collect())
+        .collect();
+    let mut postings: HashMap<&str, HashMap<&Value, Vec<usize>>> = HashMap::new();
+    for (k, side) in keys.iter().zip(&sides) {
+        let mut post: HashMap<&Value, Vec<usize>> = HashMap::new();
+        for (j, v) in side.iter().enumerate() {
+            if let Some(v) = v {
+                post.entry(v).or_default().push(j);
+            }
+        }
+        postings.insert(k, post);
+    }
+    rules
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let mut best: Option<Vec<usize>> = extra(r, n);
+            for (k, v) in r.iter().filter(|(k, _)| indexed(k)) {
+                let list = postings
+                    .get(k.as_str())
+                    .and_then(|p| p.get(&rule_side(k, v)));
+                let len = list.map_or(0, Vec::len);
+                if best.as_ref().is_none_or(|b| len < b.len()) {
+                    best = Some(list.cloned().unwrap_or_default());
+                }
+            }
+            best.unwrap_or_else(|| (0..n_jobs).collect())
+        })
+        .collect()
+}
+
 fn wrap(v: Option<&Value>) -> Vec<Value> {
     match v {
         None => vec![Value::Null],
@@ -755,9 +879,15 @@ fn wrap(v: Option<&Value>) -> Vec<Value> {
 }
 
 fn dedup(jobs: Vec<Cand>, skipped: &mut Vec<Skipped>) -> Vec<Cand> {
+    // `Map`'s hash agrees with its (order-insensitive) equality, so a hash set finds
+    // earlier equal configs in linear time.
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&Obj> = HashSet::with_capacity(jobs.len());
+        jobs.iter().map(|j| seen.insert(&j.cfg)).collect()
+    };
     let mut out: Vec<Cand> = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        if out.iter().any(|o| o.cfg == job.cfg) {
+    for (job, keep) in jobs.into_iter().zip(keep) {
+        if !keep {
             skipped.push(Skipped {
                 kind: "job".into(),
                 what: describe(&job),
@@ -830,6 +960,7 @@ fn apply_stages(
     }
     // All stages: the stages section, then names of jobs, unique case-insensitively.
     let mut stages: Vec<StageDef> = Vec::new();
+    let mut stage_keys: HashSet<Option<String>> = HashSet::new();
     let all = configs
         .into_iter()
         .chain(jobs.iter().filter_map(job_stage).map(|n| StageDef {
@@ -837,19 +968,19 @@ fn apply_stages(
             cond: None,
         }));
     for s in all {
-        let key = s.name.as_deref().map(str::to_lowercase);
-        if !stages
-            .iter()
-            .any(|o| o.name.as_deref().map(str::to_lowercase) == key)
-        {
+        if stage_keys.insert(s.name.as_deref().map(str::to_lowercase)) {
             stages.push(s);
         }
     }
-    let has_jobs = |name: &Option<String>, jobs: &[Cand]| {
-        jobs.iter().any(|j| match (name, job_stage(j)) {
-            (Some(n), Some(s)) => n.eq_ignore_ascii_case(&s),
-            _ => false,
-        })
+    // The stages that hold jobs, by ASCII-lower-cased name (as `eq_ignore_ascii_case`).
+    let job_stages: HashSet<String> = jobs
+        .iter()
+        .filter_map(|j| j.cfg.get("stage").and_then(Value::as_str))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let has_jobs = |name: &Option<String>| {
+        name.as_deref()
+            .is_some_and(|n| job_stages.contains(&n.to_ascii_lowercase()))
     };
     let mut kept_stages: Vec<String> = Vec::new();
     for (ix, stage) in stages.iter().enumerate() {
@@ -862,7 +993,7 @@ fn apply_stages(
             });
             continue;
         }
-        if !has_jobs(&stage.name, &jobs) {
+        if !has_jobs(&stage.name) {
             if stage.name.is_some() {
                 skipped.push(Skipped {
                     kind: "stage".into(),
@@ -876,10 +1007,11 @@ fn apply_stages(
             kept_stages.push(n.clone());
         }
     }
+    let kept_keys: HashSet<String> = kept_stages.iter().map(|k| k.to_ascii_lowercase()).collect();
     let mut kept = Vec::with_capacity(jobs.len());
     for job in jobs {
         let s = job_stage(&job).unwrap_or_default();
-        if kept_stages.iter().any(|k| k.eq_ignore_ascii_case(&s)) {
+        if kept_keys.contains(&s.to_ascii_lowercase()) {
             kept.push(job);
         } else {
             skipped.push(Skipped {
@@ -913,10 +1045,27 @@ fn allow_failures(
         },
         _ => vec![],
     };
-    let global = global_env(root).unwrap_or_default();
-    for (ix, rule) in rules {
-        for job in jobs.iter_mut() {
-            if !allow_failure_matches(rule, &job.cfg, &global, facts) {
+    if rules.is_empty() {
+        return jobs;
+    }
+    let global_list = global_env(root).unwrap_or_default();
+    let global: HashSet<&Value> = global_list.iter().collect();
+    // Each job's own env entries (its env list without the global ones), when it is a list.
+    let lfts: Vec<Option<Vec<Value>>> = jobs
+        .iter()
+        .map(|j| match j.cfg.get("env") {
+            Some(Value::Array(a)) => {
+                Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+            }
+            _ => None,
+        })
+        .collect();
+    let rule_objs: Vec<&Obj> = rules.iter().map(|(_, r)| *r).collect();
+    let cands = allow_failure_candidates(&rule_objs, &jobs, &lfts, &global);
+    for ((ix, rule), cand) in rules.into_iter().zip(cands) {
+        for j in cand {
+            let job = &mut jobs[j];
+            if !allow_failure_matches(rule, &job.cfg, lfts[j].as_deref(), &global, facts) {
                 continue;
             }
             match check_if(rule.get("if"), &job.cfg, facts) {
@@ -934,32 +1083,83 @@ fn allow_failures(
     jobs
 }
 
-fn allow_failure_matches(rule: &Obj, job: &Obj, global: &[Value], facts: &BuildFacts) -> bool {
+/// [`candidates`] for allow_failures rules, before any of them is applied; `lfts[j]` is
+/// job j's env list without the global entries (None when its env is not a list).
+fn allow_failure_candidates(
+    rules: &[&Obj],
+    jobs: &[Cand],
+    lfts: &[Option<Vec<Value>>],
+    global: &HashSet<&Value>,
+) -> Vec<Vec<usize>> {
+    // Jobs by each own env entry they hold: a rule's non-global env entries must all be
+    // among a job's own entries for the rule to match it.
+    let mut by_entry: HashMap<&Value, Vec<usize>> = HashMap::new();
+    for (j, lft) in lfts.iter().enumerate() {
+        for v in lft.iter().flatten() {
+            let list = by_entry.entry(v).or_default();
+            if list.last() != Some(&j) {
+                list.push(j);
+            }
+        }
+    }
+    candidates(
+        rules,
+        jobs.len(),
+        // `allow_failure` is not indexed: earlier rules set it on the jobs they match.
+        |k| !matches!(k, "if" | "branch" | "env" | "allow_failure"),
+        |k, j| jobs[j].cfg.get(k).cloned(),
+        |_, v| v.clone(),
+        |rule, _| {
+            let value = rule.get("env")?;
+            let rgt: Vec<&Value> = match value {
+                Value::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            // The rarest non-global entry; none: the env key does not narrow the rule.
+            rgt.iter()
+                .filter(|v| !global.contains(*v))
+                .map(|v| by_entry.get(*v).cloned().unwrap_or_default())
+                .min_by_key(Vec::len)
+        },
+    )
+}
+
+/// `lft` is the job's env list without the global entries (None when env is not a list).
+fn allow_failure_matches(
+    rule: &Obj,
+    job: &Obj,
+    lft: Option<&[Value]>,
+    global: &HashSet<&Value>,
+    facts: &BuildFacts,
+) -> bool {
     rule.iter()
         .filter(|(k, _)| k.as_str() != "if")
         .all(|(key, value)| match key.as_str() {
             "branch" => value.as_str() == Some(facts.branch.as_str()),
             "env" => {
-                let Some(Value::Array(lft)) = job.get("env") else {
+                let Some(lft) = lft else {
                     return false;
                 };
-                let lft: Vec<&Value> = lft.iter().filter(|v| !global.contains(v)).collect();
                 let rgt: Vec<&Value> = match value {
                     Value::Array(a) => a.iter().collect(),
                     other => vec![other],
                 };
-                if lft == rgt {
+                if lft.len() == rgt.len() && lft.iter().zip(&rgt).all(|(l, r)| l == *r) {
                     return true;
                 }
-                let others: Vec<&&Value> = rgt.iter().filter(|v| !lft.contains(v)).collect();
-                !others.is_empty() && others.iter().all(|v| global.contains(v))
+                let own: HashSet<&Value> = lft.iter().collect();
+                let others: Vec<&&Value> = rgt.iter().filter(|v| !own.contains(*v)).collect();
+                !others.is_empty() && others.iter().all(|v| global.contains(**v))
             }
             _ => job.get(key) == Some(value),
         })
 }
 
 fn reorder(stages: &[String], jobs: Vec<Cand>) -> Vec<Cand> {
-    let names: Vec<String> = stages.iter().map(|s| s.to_lowercase()).collect();
+    let mut names: HashMap<String, usize> = HashMap::with_capacity(stages.len());
+    for (i, s) in stages.iter().enumerate() {
+        names.entry(s.to_lowercase()).or_insert(i);
+    }
     let mut keyed: Vec<(Option<usize>, bool, usize, Cand)> = jobs
         .into_iter()
         .enumerate()
@@ -969,7 +1169,7 @@ fn reorder(stages: &[String], jobs: Vec<Cand>) -> Vec<Cand> {
                 .get("stage")
                 .and_then(Value::as_str)
                 .map(str::to_lowercase);
-            let pos = stage.and_then(|s| names.iter().position(|n| *n == s));
+            let pos = stage.and_then(|s| names.get(&s).copied());
             let af = c.cfg.get("allow_failure").is_some_and(truthy);
             (pos, af, ix, c)
         })
@@ -1108,19 +1308,22 @@ fn layer(global: &Obj, shared: &Obj, mut own: Obj) -> Obj {
     out
 }
 
+/// Ruby's `Array#uniq`: the first of equal values, in order (hashing, so linear).
 fn uniq(v: Vec<Value>) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::with_capacity(v.len());
-    for x in v {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    out
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&Value> = HashSet::with_capacity(v.len());
+        v.iter().map(|x| seen.insert(x)).collect()
+    };
+    v.into_iter()
+        .zip(keep)
+        .filter_map(|(x, k)| k.then_some(x))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn skip_ci() {
@@ -1132,6 +1335,167 @@ mod tests {
         );
         assert_eq!(skip_ci_tag("[skip] ci"), None);
         assert_eq!(skip_ci_tag("no brackets"), None);
+    }
+
+    fn cand(cfg: Value) -> Cand {
+        Cand {
+            cfg: cfg.as_object().cloned().unwrap_or_default(),
+            origin: Origin::Matrix,
+        }
+    }
+
+    /// A tiny deterministic generator (no dependency, same cases on every run).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    fn random_env(rng: &mut Lcg) -> Value {
+        let pool = [
+            json!({"G": "1"}),
+            json!({"A": "1"}),
+            json!({"A": "2"}),
+            json!({"B": "1"}),
+            json!({"A": "1", "B": "2"}),
+            json!("A=1"),
+        ];
+        match rng.below(5) {
+            0 => Value::Null,
+            1 => pool[rng.below(6) as usize].clone(),
+            _ => Value::Array(
+                (0..rng.below(4))
+                    .map(|_| pool[rng.below(6) as usize].clone())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn random_obj(rng: &mut Lcg, rule: bool) -> Value {
+        let mut m = Obj::new();
+        let oses = [json!("linux"), json!("osx"), json!(["linux"]), Value::Null];
+        if rng.below(2) == 0 {
+            m.insert("os".into(), oses[rng.below(4) as usize].clone());
+        }
+        if rng.below(2) == 0 {
+            m.insert(
+                "python".into(),
+                json!(["3.8", "3.9"][rng.below(2) as usize]),
+            );
+        }
+        if rng.below(3) > 0 {
+            m.insert("env".into(), random_env(rng));
+        }
+        if rng.below(3) == 0 {
+            m.insert(
+                "stage".into(),
+                json!(["test", "Test", "deploy"][rng.below(3) as usize]),
+            );
+        }
+        if rule && rng.below(4) == 0 {
+            m.insert("branch".into(), json!("master"));
+        }
+        if rng.below(5) == 0 {
+            m.insert("allow_failure".into(), json!(true));
+        }
+        Value::Object(m)
+    }
+
+    /// The index may only leave out pairs that do not match: every (rule, job) pair for
+    /// which the full comparison holds is among the candidates.
+    #[test]
+    fn rule_index_keeps_every_match() {
+        let facts = BuildFacts::push("o/r", "master");
+        let global_list = [json!({"G": "1"})];
+        let global: HashSet<&Value> = global_list.iter().collect();
+        let mut rng = Lcg(7);
+        let mut matched = 0;
+        for _ in 0..200 {
+            let jobs: Vec<Cand> = (0..12).map(|_| cand(random_obj(&mut rng, false))).collect();
+            let rule_vals: Vec<Value> = (0..8).map(|_| random_obj(&mut rng, true)).collect();
+            let rules: Vec<&Obj> = rule_vals.iter().filter_map(Value::as_object).collect();
+
+            let envs: Vec<Value> = jobs.iter().map(|j| exclude_env(&j.cfg, &global)).collect();
+            let cands = exclude_candidates(&rules, &jobs, &envs);
+            for (n, rule) in rules.iter().enumerate() {
+                for (j, job) in jobs.iter().enumerate() {
+                    if exclude_matches(rule, &job.cfg, &envs[j]) {
+                        matched += 1;
+                        assert!(cands[n].contains(&j), "exclude {rule:?} / {:?}", job.cfg);
+                    }
+                }
+            }
+
+            let lfts: Vec<Option<Vec<Value>>> = jobs
+                .iter()
+                .map(|j| match j.cfg.get("env") {
+                    Some(Value::Array(a)) => {
+                        Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let cands = allow_failure_candidates(&rules, &jobs, &lfts, &global);
+            for (n, rule) in rules.iter().enumerate() {
+                for (j, job) in jobs.iter().enumerate() {
+                    if allow_failure_matches(rule, &job.cfg, lfts[j].as_deref(), &global, &facts) {
+                        matched += 1;
+                        assert!(cands[n].contains(&j), "allow {rule:?} / {:?}", job.cfg);
+                    }
+                }
+            }
+        }
+        assert!(
+            matched > 200,
+            "the generator should produce matches ({matched})"
+        );
+    }
+
+    /// N rules that each match one of N jobs get one candidate each: N checks, not N².
+    #[test]
+    fn rule_index_is_linear() {
+        let n = 5_000;
+        let global_list = [json!({"G": "1"})];
+        let global: HashSet<&Value> = global_list.iter().collect();
+        let jobs: Vec<Cand> = (0..n)
+            .map(|i| cand(json!({"os": "linux", "env": [{"G": "1"}, {"J": i.to_string()}]})))
+            .collect();
+        let rule_vals: Vec<Value> = (0..n)
+            .map(|i| json!({"os": "linux", "env": [{"J": i.to_string()}]}))
+            .collect();
+        let rules: Vec<&Obj> = rule_vals.iter().filter_map(Value::as_object).collect();
+        let envs: Vec<Value> = jobs.iter().map(|j| exclude_env(&j.cfg, &global)).collect();
+        let total: usize = exclude_candidates(&rules, &jobs, &envs)
+            .iter()
+            .map(Vec::len)
+            .sum();
+        assert_eq!(total, n);
+        let lfts: Vec<Option<Vec<Value>>> = envs.iter().map(|e| e.as_array().cloned()).collect();
+        let total: usize = allow_failure_candidates(&rules, &jobs, &lfts, &global)
+            .iter()
+            .map(Vec::len)
+            .sum();
+        assert_eq!(total, n);
+    }
+
+    #[test]
+    fn uniq_keeps_first_of_equal_values() {
+        let v = vec![
+            json!({"A": "1", "B": "2"}),
+            json!("x"),
+            json!({"B": "2", "A": "1"}),
+            json!("x"),
+            json!(1),
+        ];
+        assert_eq!(
+            uniq(v),
+            vec![json!({"A": "1", "B": "2"}), json!("x"), json!(1)]
+        );
     }
 
     #[test]

@@ -499,7 +499,7 @@ fn describe(job: &serde_json::Value, root: &serde_json::Value) -> String {
             _ => {}
         }
     }
-    let global: Vec<&Value> = root
+    let global: std::collections::HashSet<&Value> = root
         .pointer("/env/global")
         .and_then(Value::as_array)
         .map(|a| a.iter().collect())

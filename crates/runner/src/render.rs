@@ -31,6 +31,9 @@ pub enum LogEvent {
 #[derive(Debug, Default)]
 pub struct LogParser {
     pending: Vec<u8>,
+    /// How much of `pending` is known to hold no `\n` (so a long line arriving in many
+    /// pieces is scanned once, not once per piece).
+    scanned: usize,
     /// The last push ended in a `\r` that was shown as a line end: a `\n` right after
     /// it belongs to the same `\r\n`.
     after_cr: bool,
@@ -46,15 +49,24 @@ impl LogParser {
         }
         self.pending.extend_from_slice(bytes);
         let mut events = Vec::new();
-        while let Some(pos) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=pos).collect();
-            parse_line(&line[..line.len() - 1], true, &mut events);
+        // Every complete line, then one drain of what they used (draining line by line
+        // would move the rest of the buffer once per line).
+        let mut start = 0;
+        let mut from = self.scanned.min(self.pending.len());
+        while let Some(off) = self.pending[from..].iter().position(|&b| b == b'\n') {
+            let pos = from + off;
+            parse_line(&self.pending[start..pos], true, &mut events);
+            start = pos + 1;
+            from = start;
         }
+        self.pending.drain(..start);
+        self.scanned = self.pending.len();
         if self.pending.last() == Some(&b'\r') && find_marker(&self.pending, 0).is_none() {
             let mut line = std::mem::take(&mut self.pending);
             line.pop();
             parse_line(&line, true, &mut events);
             self.after_cr = true;
+            self.scanned = 0;
         }
         events
     }
@@ -63,6 +75,7 @@ impl LogParser {
     pub fn finish(&mut self) -> Vec<LogEvent> {
         let mut events = Vec::new();
         if !self.pending.is_empty() {
+            self.scanned = 0;
             let line = std::mem::take(&mut self.pending);
             parse_line(&line, false, &mut events);
         }

@@ -14,6 +14,7 @@ use crate::quote::{sq, word};
 use crate::secrets::{self, Secrets, SecureEntry};
 use crate::{lang, Compiled};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use travis_local_matrix::{BuildFacts, Event, Job};
 
@@ -67,7 +68,11 @@ struct Export {
 
 enum ExportValue {
     Public(String),
-    Secure { env_var: String },
+    /// `index`: position of `env_var` in [`Compiled::env`].
+    Secure {
+        env_var: String,
+        index: usize,
+    },
 }
 
 struct Ctx<'a> {
@@ -152,10 +157,12 @@ impl Ctx<'_> {
             .unwrap_or_else(|| format!("/home/travis/build/{}", self.facts.repo))
     }
 
-    fn new_secret(&mut self, value: &str) -> String {
-        let var = format!("__TL_SECRET_{}", self.compiled.env.len());
+    /// The process env var that will hold `value`, and its index in `compiled.env`.
+    fn new_secret(&mut self, value: &str) -> (String, usize) {
+        let index = self.compiled.env.len();
+        let var = format!("__TL_SECRET_{index}");
         self.compiled.env.push((var.clone(), value.to_string()));
-        var
+        (var, index)
     }
 }
 
@@ -566,17 +573,25 @@ fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
                 value: ExportValue::Public(var.value.expose().to_string()),
             });
         } else if allowed {
-            let env_var = cx.new_secret(var.value.expose());
+            let (env_var, index) = cx.new_secret(var.value.expose());
             ex.secure_exported = true;
             ex.settings.push(Export {
                 name: var.name.clone(),
-                value: ExportValue::Secure { env_var },
+                value: ExportValue::Secure { env_var, index },
             });
         }
     }
     let mut notices = Vec::new();
     let items = env_items(&cx.job.config, &mut notices);
     cx.compiled.notices.extend(notices);
+    // Where each `secure:` entry is, by id (the first entry of an id wins).
+    let opts: &CompileOptions = cx.opts;
+    let mut locations: HashMap<&str, &str> = HashMap::new();
+    for e in &opts.secure_entries {
+        locations
+            .entry(e.id.as_str())
+            .or_insert(e.location.as_str());
+    }
     for (i, item) in items.into_iter().enumerate() {
         match item {
             EnvItem::Var(name, value) => {
@@ -596,12 +611,9 @@ fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
                     continue; // dropped silently on fork pull requests, as on Travis
                 }
                 let id = secrets::secure_id(&cipher);
-                let location = cx
-                    .opts
-                    .secure_entries
-                    .iter()
-                    .find(|e| e.id == id)
-                    .map(|e| e.location.clone())
+                let location = locations
+                    .get(id.as_str())
+                    .map(|l| l.to_string())
                     .unwrap_or_else(|| format!("env[{i}] of job {}", cx.job.number));
                 match secrets.secure_plain(&cipher) {
                     None => cx.compiled.notices.push(format!(
@@ -610,9 +622,9 @@ fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
                     Some(plain) => match secrets::split_assignment(plain.expose().trim()) {
                         Some((name, value)) => {
                             let name = name.to_string();
-                            let env_var = cx.new_secret(value);
+                            let (env_var, index) = cx.new_secret(value);
                             ex.secure_exported = true;
-                            ex.config.push(Export { name, value: ExportValue::Secure { env_var } });
+                            ex.config.push(Export { name, value: ExportValue::Secure { env_var, index } });
                         }
                         None => cx.compiled.notices.push(format!(
                             "secure variable at {location}: the local value is not NAME=value; not exported (id {id})"
@@ -733,7 +745,7 @@ fn export_line(cx: &mut Ctx, e: &Export) {
             cx.line(0, &format!("travis_cmd {} --echo", sq(&cmd)));
             cx.compiled.job_env.push((e.name.clone(), v.clone()));
         }
-        ExportValue::Secure { env_var } => {
+        ExportValue::Secure { env_var, index } => {
             cx.line(
                 0,
                 &format!(
@@ -746,8 +758,7 @@ fn export_line(cx: &mut Ctx, e: &Export) {
             let value = cx
                 .compiled
                 .env
-                .iter()
-                .find(|(n, _)| n == env_var)
+                .get(*index)
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
             cx.compiled.job_env.push((e.name.clone(), value));
@@ -876,12 +887,11 @@ fn job_masks(cx: &mut Ctx, builtin: &[(&'static str, String)], ex: &Exports) {
     for e in ex.settings.iter().chain(&ex.config) {
         let (raw, secure) = match &e.value {
             ExportValue::Public(v) => (v.clone(), false),
-            ExportValue::Secure { env_var } => {
+            ExportValue::Secure { index, .. } => {
                 let raw = cx
                     .compiled
                     .env
-                    .iter()
-                    .find(|(n, _)| n == env_var)
+                    .get(*index)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default();
                 (raw, true)
