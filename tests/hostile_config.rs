@@ -10,7 +10,6 @@
 //! with the limits lifted dies). A 20 s watchdog only guards against a hang; it is not a
 //! performance assertion.
 
-#[allow(dead_code)] // the helpers this file does not use (watching a running job)
 mod common;
 
 use std::io::Write;

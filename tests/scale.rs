@@ -8,7 +8,6 @@
 //! of the matrix's rule index (N rules, N jobs → N checks) is pinned by the unit test
 //! `rule_index_is_linear` in crates/matrix.
 
-#[allow(dead_code)] // this file uses only `committed_repo`
 mod common;
 
 use std::path::Path;
