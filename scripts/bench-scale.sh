@@ -103,7 +103,7 @@ best() {
   echo "$best"
 }
 
-FACTS=(--branch master --repo o/r --commit 0000000 --commit-message bench)
+FACTS=(--branch master --repo o/r --commit-message bench)
 declare -A T
 
 measure() { # measure KIND SIZES... (fills T[KIND/CMD/SIZE])

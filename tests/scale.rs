@@ -20,8 +20,6 @@ const FACTS: &[&str] = &[
     "master",
     "--repo",
     "o/r",
-    "--commit",
-    "0123456789abcdef",
     "--commit-message",
     "scale",
 ];
