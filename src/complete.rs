@@ -120,18 +120,15 @@ pub fn man(args: &ManArgs, cmd: Command) -> i32 {
 
 /// `__complete-jobs`: `NUMBER<TAB>NAME` per job of the build for these facts (quietly
 /// nothing when there is no usable config: completion must never print errors).
-pub fn jobs(facts: &travis_local_matrix::FactArgs) -> i32 {
-    let repo = travis_local_matrix::repo_root();
-    let Ok(resolved) = facts.resolve(&repo) else {
+pub fn jobs(facts: &crate::cli::facts::FactArgs) -> i32 {
+    let ws = travis_local_matrix::Workspace::discover();
+    let Ok(build) = ws.build(&facts.settings()) else {
         return 0;
     };
-    let Ok(loaded) = travis_local_matrix::load_build(&repo, &facts.config, &resolved) else {
-        return 0;
-    };
-    if loaded.has_errors {
+    if build.loaded.has_errors {
         return 0;
     }
-    let plan = travis_local_matrix::plan(&loaded.config, &resolved);
+    let plan = build.plan();
     let mut out = String::new();
     for job in &plan.jobs {
         let name = job.name.as_deref().unwrap_or(&job.stage).trim();

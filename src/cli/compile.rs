@@ -1,14 +1,16 @@
 //! `travis-local compile [JOB]` (print a job's bash script) and `travis-local secrets`
 //! (list `secure:` entries and local secrets, never their values).
 //!
-//! Exit codes: 0 success; 1 no job to compile; 2 usage or I/O error; 3 config invalid,
+//! Exit codes ([`crate::exit`]): 0 success (also when no job would run); 2 usage or I/O error; 3 config invalid,
 //! secrets file invalid or tracked by git.
 
-use crate::secrets::{self, SecretArgs};
-use crate::{compile, CompileOptions};
+use super::facts::{FactArgs, SecretArgs};
+use crate::exit;
 use std::path::{Path, PathBuf};
-use travis_local_config::local::LocalConfig;
-use travis_local_matrix::FactArgs;
+use travis_local_matrix::workspace::select_jobs;
+use travis_local_matrix::{Workspace, WorkspaceError};
+use travis_local_script::secrets;
+use travis_local_script::{compile, CompileOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct CompileArgs {
@@ -57,21 +59,14 @@ pub enum Format {
     Json,
 }
 
-/// The repository root: git's top level for the current directory, else the directory.
-/// The repository root (git's top level of the current directory).
-pub fn repo_root() -> PathBuf {
-    travis_local_matrix::repo_root()
-}
-
 pub fn compile_main(args: &CompileArgs) -> i32 {
-    let repo = repo_root();
-    match compile_in(&repo, args) {
+    match compile_in(&Workspace::discover(), args) {
         Ok((script, notices)) => {
             for n in notices {
                 eprintln!("note: {n}");
             }
             print!("{script}");
-            0
+            exit::OK
         }
         Err((code, message)) => {
             eprintln!("{message}");
@@ -80,50 +75,58 @@ pub fn compile_main(args: &CompileArgs) -> i32 {
     }
 }
 
-/// Compile the selected job of the repository at `repo`: (script, notices) or
-/// (exit code, message).
-pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String>), (i32, String)> {
-    args.secrets
-        .check_usage()
-        .map_err(|e| (e.code, e.message))?;
-    let facts = args
-        .facts
-        .resolve(repo)
-        .map_err(|e| (2, format!("error: {e}")))?;
-    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
-    let tree = travis_local_matrix::BuildTree::new(
-        repo,
-        args.facts.commit.as_ref().and(facts.commit.as_deref()),
-    )
-    .map_err(|e| (2, format!("error: {e}")))?;
-    let loaded =
-        travis_local_matrix::load_build(tree.path(), &args.facts.config, &facts).map_err(|e| {
-            match e {
-                travis_local_matrix::LoadError::Io(m) => (2, format!("error: {m}")),
-                travis_local_matrix::LoadError::Invalid(m) => (3, format!("error: {m}")),
-            }
-        })?;
+/// Compile the selected job of the workspace: (script, notices) or (exit code, message).
+pub fn compile_in(
+    ws: &Workspace,
+    args: &CompileArgs,
+) -> Result<(String, Vec<String>), (i32, String)> {
+    let fail = |e: WorkspaceError| {
+        (
+            exit::workspace(exit::Command::Inspect, &e),
+            format!("error: {e}"),
+        )
+    };
+    let secret_settings = args.secrets.settings();
+    secret_settings.check_usage().map_err(|e| {
+        (
+            exit::secrets(exit::Command::Inspect, &e),
+            format!("error: {e}"),
+        )
+    })?;
+    let fact_settings = args.facts.settings();
+    let facts = ws.facts(&fact_settings).map_err(fail)?;
+    let secrets = secret_settings.load(ws.root()).map_err(|e| {
+        (
+            exit::secrets(exit::Command::Inspect, &e),
+            format!("error: {e}"),
+        )
+    })?;
+    let build = ws.build_with(&fact_settings, facts).map_err(fail)?;
+    let loaded = &build.loaded;
+    let facts = &build.facts;
     if loaded.has_errors {
         return Err((
-            3,
+            exit::CONFIG,
             format!(
                 "{}\nerror: the config is invalid; nothing compiled",
-                loaded.diagnostics.join("\n")
+                loaded
+                    .render(travis_local_config::Level::Info, false)
+                    .trim_end()
             ),
         ));
     }
-    let local = LocalConfig::load(tree.path()).map_err(|e| (3, format!("error: {e}")))?;
+    let local = build.local_config().map_err(fail)?;
     if local.has_errors() {
         return Err((
-            3,
+            exit::CONFIG,
             format!(
                 "{}error: {} is invalid; nothing compiled",
                 local.render_human(false),
-                travis_local_config::local::path_in(tree.path()).display()
+                build.local_config_path().display()
             ),
         ));
     }
-    let plan = travis_local_matrix::plan(&loaded.config, &facts);
+    let plan = build.plan();
     if !plan.runs {
         // Not an error (README, exit codes): the build would simply not run.
         return Ok((
@@ -135,8 +138,7 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
         ));
     }
     let selectors: Vec<String> = args.job.iter().cloned().collect();
-    let jobs = travis_local_matrix::select(&plan, &selectors, args.stage.as_deref())
-        .map_err(|e| (2, format!("error: {e}")))?;
+    let jobs = select_jobs(&plan, &selectors, args.stage.as_deref()).map_err(fail)?;
     let Some(job) = jobs.first() else {
         return Ok((String::new(), vec!["no job matches the selection".into()]));
     };
@@ -159,17 +161,16 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
         secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
         ..Default::default()
     };
-    let compiled = compile(job, &facts, &secrets, &opts);
+    let compiled = compile(job, facts, &secrets, &opts);
     notices.extend(compiled.notices);
     Ok((compiled.script, notices))
 }
 
 pub fn secrets_main(args: &SecretsArgs) -> i32 {
-    let repo = repo_root();
-    match secrets_report(&repo, args) {
+    match secrets_report(Workspace::discover().root(), args) {
         Ok(text) => {
             print!("{text}");
-            0
+            exit::OK
         }
         Err((code, message)) => {
             eprintln!("{message}");
@@ -180,17 +181,31 @@ pub fn secrets_main(args: &SecretsArgs) -> i32 {
 
 /// The text `travis-local secrets` prints.
 pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, String)> {
-    let secrets = args.secrets.load(repo).map_err(|e| (e.code, e.message))?;
+    let secrets = args.secrets.settings().load(repo).map_err(|e| {
+        (
+            exit::secrets(exit::Command::Inspect, &e),
+            format!("error: {e}"),
+        )
+    })?;
     let path = if args.config.is_absolute() {
         args.config.clone()
     } else {
         repo.join(&args.config)
     };
     let config = match std::fs::read_to_string(&path) {
-        Ok(text) => travis_local_config::yaml_to_json(&text)
-            .map_err(|e| (3, format!("error: {}: invalid YAML: {e}", path.display())))?,
+        Ok(text) => travis_local_config::yaml_to_json(&text).map_err(|e| {
+            (
+                exit::CONFIG,
+                format!("error: {}: invalid YAML: {e}", path.display()),
+            )
+        })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
-        Err(e) => return Err((2, format!("error: cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err((
+                exit::USAGE,
+                format!("error: cannot read {}: {e}", path.display()),
+            ))
+        }
     };
     let entries = secrets::find_secure_entries(&config, &secrets);
     let used: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();

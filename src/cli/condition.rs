@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use crate::{parse, Facts};
+use travis_local_condition::{parse, Facts};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ConditionArgs {
@@ -222,7 +222,7 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         return 0;
     }
 
-    match crate::eval_spanned(&expr, &facts) {
+    match travis_local_condition::eval_spanned(&expr, &facts) {
         Ok(result) => {
             if json_out {
                 emit_json(

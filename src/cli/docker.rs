@@ -1,10 +1,10 @@
-//! Docker-related flags of `run`, and the `travis-local image` / `travis-local clean`
-//! subcommands. Each `*_main` returns the process exit code (0 ok, 1 failed, 4 the
-//! environment: no engine, no root, no debootstrap).
+//! Docker-related flags of `run`, and the flags of `travis-local image` / `travis-local
+//! clean`; the work is done by `travis_local_docker::commands` (exit codes: 0 ok, 1
+//! failed, 2 usage, 4 the environment: no engine, no root, no debootstrap).
 
-use crate::bootstrap::{self, BootstrapSpec, DEFAULT_INCLUDE};
-use crate::images::PullPolicy;
-use travis_local_runner::executor::ExecError;
+use travis_local_docker::commands::{BootstrapOptions, CleanOptions};
+use travis_local_docker::images::PullPolicy;
+use travis_local_docker::DockerOptions;
 
 /// Flags of `travis-local run` for the Docker executor.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -13,8 +13,8 @@ pub struct DockerArgs {
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     /// When to pull a job's image: missing, always or never
-    #[arg(long, value_enum, value_name = "POLICY", default_value_t = PullPolicy::Missing)]
-    pub pull: PullPolicy,
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = PullArg::Missing)]
+    pub pull: PullArg,
     /// Network of job containers: bridge, host or a network name [default: config `network`, else bridge]
     #[arg(long, value_name = "MODE")]
     pub network: Option<String>,
@@ -99,176 +99,58 @@ pub struct CleanArgs {
     pub all: bool,
 }
 
-fn fail(prefix: &str, e: &ExecError) -> i32 {
-    eprintln!("travis-local {prefix}: {}", e.message);
-    if e.environment {
-        4
-    } else {
-        1
-    }
+/// `--pull` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PullArg {
+    /// Pull only when the image is not present locally
+    #[default]
+    Missing,
+    /// Always try to pull (fails when no registry is reachable)
+    Always,
+    /// Never pull; a missing image is an error
+    Never,
 }
 
-fn with_engine<T>(
-    prefix: &str,
-    f: impl FnOnce(
-        bollard::Docker,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ExecError>>>>,
-) -> Result<T, i32> {
-    let rt = crate::engine::runtime().map_err(|e| fail(prefix, &e))?;
-    rt.block_on(async {
-        let docker = crate::engine::connect().await?;
-        f(docker).await
-    })
-    .map_err(|e| fail(prefix, &e))
+impl DockerArgs {
+    /// The settings the Docker executor takes.
+    pub fn options(&self) -> DockerOptions {
+        DockerOptions {
+            image: self.image.clone(),
+            pull: match self.pull {
+                PullArg::Missing => PullPolicy::Missing,
+                PullArg::Always => PullPolicy::Always,
+                PullArg::Never => PullPolicy::Never,
+            },
+            network: self.network.clone(),
+            cpus: self.cpus,
+            memory: self.memory.clone(),
+            keep_on_failure: self.keep_on_failure,
+            trust_host_ca: self.trust_host_ca,
+            no_trust_host_ca: self.no_trust_host_ca,
+        }
+    }
 }
 
 pub fn image_main(args: &ImageArgs) -> i32 {
     match &args.command {
         ImageCommand::Bootstrap(b) => {
-            let mut include: Vec<String> = DEFAULT_INCLUDE.split(',').map(str::to_string).collect();
-            for pkg in &b.include {
-                let pkg = pkg.trim();
-                if pkg.is_empty() || pkg.starts_with('-') || pkg.contains(char::is_whitespace) {
-                    eprintln!(
-                        "travis-local image bootstrap: --include: invalid package name {pkg:?}"
-                    );
-                    return 2;
-                }
-                if !include.iter().any(|p| p == pkg) {
-                    include.push(pkg.to_string());
-                }
-            }
-            if b.attempts == 0 {
-                eprintln!("travis-local image bootstrap: --attempts must be at least 1");
-                return 2;
-            }
-            let spec = BootstrapSpec {
+            travis_local_docker::commands::image_bootstrap(&BootstrapOptions {
                 suite: b.suite.clone(),
-                tag: b
-                    .tag
-                    .clone()
-                    .unwrap_or_else(|| format!("travis-local/{}:base", b.suite)),
-                include,
+                tag: b.tag.clone(),
+                include: b.include.clone(),
                 mirror: b.mirror.clone(),
                 attempts: b.attempts,
                 trust_host_ca: b.trust_host_ca,
-            };
-            let tag = spec.tag.clone();
-            match with_engine("image bootstrap", move |d| {
-                Box::pin(async move { bootstrap::bootstrap(&d, &spec).await })
-            }) {
-                Ok(_) => {
-                    println!("{tag}");
-                    eprintln!(
-                        "travis-local: use it with --image {tag}, or in .travis-local/config.yml:\n  images:\n    default: {tag}"
-                    );
-                    0
-                }
-                Err(code) => code,
-            }
+            })
         }
-        ImageCommand::List => match with_engine("image list", |d| {
-            Box::pin(async move { bootstrap::list(&d).await })
-        }) {
-            Ok(list) => {
-                println!(
-                    "{:<45} {:<12} {:>9}  {:<13} DETAIL",
-                    "IMAGE", "ID", "SIZE", "KIND"
-                );
-                for i in list {
-                    println!(
-                        "{:<45} {:<12} {:>7.0}MB  {:<13} {}",
-                        i.reference, i.id, i.size_mb, i.kind, i.detail
-                    );
-                }
-                0
-            }
-            Err(code) => code,
-        },
+        ImageCommand::List => travis_local_docker::commands::image_list(),
     }
 }
 
 pub fn clean_main(args: &CleanArgs) -> i32 {
-    use travis_local_runner::state;
-    let rt = match crate::engine::runtime() {
-        Ok(rt) => rt,
-        Err(e) => return fail("clean", &e),
-    };
-    let scan = state::scan(args.run.as_deref());
-    for (path, why) in &scan.unreadable {
-        eprintln!(
-            "travis-local clean: ignoring {}: {why} (remove it by hand)",
-            path.display()
-        );
-    }
-    // The engine is needed for the label sweep, images and recorded containers; a
-    // `--run ID` of a host run recorded in a state file needs none.
-    let engine_needed = args.run.is_none()
-        || scan.stale.is_empty()
-        || args.images
-        || scan.stale.iter().any(|f| f.state.needs_engine());
-    let engine = if engine_needed {
-        Some(rt.block_on(crate::engine::connect()))
-    } else {
-        None
-    };
-    let docker = engine.as_ref().and_then(|e| e.as_ref().ok());
-    let engine_error = engine
-        .as_ref()
-        .and_then(|e| e.as_ref().err())
-        .map(|e| e.message.clone());
-
-    let mut code = 0;
-    let stale = crate::clean::clean_stale(&rt, docker, engine_error.as_deref(), &scan.stale);
-    for line in &stale.lines {
-        println!("{line}");
-    }
-    for p in &stale.problems {
-        eprintln!("travis-local clean: {p}");
-    }
-    if !stale.problems.is_empty() {
-        code = 1;
-    }
-    let mut swept = crate::clean::Cleaned::default();
-    if let Some(d) = docker {
-        match rt.block_on(crate::clean::clean(
-            d,
-            args.run.as_deref(),
-            args.images,
-            args.all,
-        )) {
-            Ok(done) => swept = done,
-            Err(e) => code = code.max(fail("clean", &e)),
-        }
-    } else if let Some(e) = &engine_error {
-        eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
-        code = 4;
-    }
-    println!(
-        "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",
-        swept.containers + stale.containers,
-        swept.projects + stale.projects,
-        swept.images,
-        stale.dirs,
-        stale.processes,
-    );
-    if swept.live > 0 {
-        println!(
-            "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
-            swept.live
-        );
-    }
-    if scan.live > 0 {
-        println!(
-            "left {} run(s) still in progress alone (their travis-local process is running)",
-            scan.live
-        );
-    }
-    if scan.other_host > 0 {
-        println!(
-            "left {} run record(s) of other hosts alone (clean them on their host)",
-            scan.other_host
-        );
-    }
-    code
+    travis_local_docker::commands::clean(&CleanOptions {
+        run: args.run.clone(),
+        images: args.images,
+        all: args.all,
+    })
 }

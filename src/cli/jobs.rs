@@ -1,14 +1,17 @@
 //! `travis-local jobs`: show which jobs a push, tag or pull request would run (per stage),
 //! which jobs and stages would not and why, and whether the build would run at all.
-//! Exit codes: 0 analysis done (even when the build would not run), 2 usage/IO problem
+//! Exit codes ([`crate::exit`]): 0 analysis done (even when the build would not run), 2 usage/IO problem
 //! (bad flag, unreadable file, unknown job selector), 3 the config is unusable.
 
-use crate::plan::{env_summary, scalar_str};
-use crate::support::EXPAND_KEYS;
-use crate::{load_build, plan, select, BuildFacts, BuildPlan, Event, FactArgs, Job, LoadError};
+use super::facts::FactArgs;
+use crate::exit;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::path::Path;
+use travis_local_config::Level;
+use travis_local_matrix::workspace::select_jobs;
+use travis_local_matrix::EXPAND_KEYS;
+use travis_local_matrix::{env_summary, scalar_str};
+use travis_local_matrix::{BuildFacts, BuildPlan, Event, Job, Workspace, WorkspaceError};
 
 /// Output format.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,11 +40,10 @@ pub struct JobsArgs {
 }
 
 pub fn main(args: &JobsArgs) -> i32 {
-    let repo = crate::repo_root();
-    match run(&repo, args) {
-        Ok((out, code)) => {
+    match run(&Workspace::discover(), args) {
+        Ok(out) => {
             print!("{out}");
-            code
+            exit::OK
         }
         Err((code, msg)) => {
             eprintln!("error: {msg}");
@@ -50,36 +52,32 @@ pub fn main(args: &JobsArgs) -> i32 {
     }
 }
 
-/// Produce the output of `jobs` for the repository at `repo` (text on stdout, exit code).
-pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)> {
-    let facts = args.facts.resolve(repo).map_err(|e| (2, e))?;
-    let tree = crate::BuildTree::new(
-        repo,
-        args.facts.commit.as_ref().and(facts.commit.as_deref()),
-    )
-    .map_err(|e| (2, e))?;
-    let loaded = load_build(tree.path(), &args.facts.config, &facts).map_err(|e| match e {
-        LoadError::Io(m) => (2, m),
-        LoadError::Invalid(m) => (3, m),
-    })?;
+/// Produce the output of `jobs` for the workspace (the text for stdout), or the exit
+/// code and message.
+pub fn run(ws: &Workspace, args: &JobsArgs) -> Result<String, (i32, String)> {
+    let fail = |e: WorkspaceError| (exit::workspace(exit::Command::Inspect, &e), e.to_string());
+    let build = ws.build(&args.facts.settings()).map_err(fail)?;
+    let loaded = &build.loaded;
+    let facts = &build.facts;
     if loaded.has_errors {
-        for d in &loaded.diagnostics {
-            eprintln!("{d}");
+        let findings = loaded.render(Level::Info, false);
+        if !findings.is_empty() {
+            eprintln!("{}", findings.trim_end());
         }
     }
     if loaded.config.is_null() {
         return Err((
-            3,
+            exit::CONFIG,
             format!(
                 "{} is not a usable config (see the findings above)",
                 args.facts.config.display()
             ),
         ));
     }
-    let plan = plan(&loaded.config, &facts);
+    let plan = build.plan();
     let filtered = !args.selectors.is_empty() || args.stage.is_some();
     let shown: Vec<&Job> = if filtered && plan.runs {
-        select(&plan, &args.selectors, args.stage.as_deref()).map_err(|e| (2, e))?
+        select_jobs(&plan, &args.selectors, args.stage.as_deref()).map_err(fail)?
     } else {
         plan.jobs.iter().collect()
     };
@@ -88,7 +86,7 @@ pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)>
             let doc = to_json(
                 &plan,
                 &shown,
-                &facts,
+                facts,
                 &loaded.notes,
                 &loaded.unresolved_imports,
             );
@@ -96,9 +94,9 @@ pub fn run(repo: &Path, args: &JobsArgs) -> Result<(String, i32), (i32, String)>
             s.push('\n');
             s
         }
-        Format::Text => render_text(&plan, &shown, &facts, &loaded.notes, loaded.has_errors),
+        Format::Text => render_text(&plan, &shown, facts, &loaded.notes, loaded.has_errors),
     };
-    Ok((out, 0))
+    Ok(out)
 }
 
 /// The `--format json` document.

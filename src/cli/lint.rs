@@ -4,9 +4,9 @@
 //! or JSON form, and exit 0 (no error/alert), 1 (error/alert findings, invalid YAML
 //! included) or 2 (usage or I/O problems, e.g. a missing file).
 
-use crate::diag::Level;
-use crate::yaml::LineIndex;
 use std::io::{IsTerminal, Write};
+use travis_local_config::diag::Level;
+use travis_local_config::yaml::LineIndex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -53,7 +53,7 @@ pub fn main(args: &LintArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let limits = match crate::Limits::from_env() {
+    let limits = match travis_local_config::Limits::from_env() {
         Ok(l) => l,
         Err(m) => {
             eprintln!("travis-local lint: {m}");
@@ -68,9 +68,13 @@ pub fn main(args: &LintArgs) -> i32 {
     let (mut n_err, mut n_warn, mut n_info) = (0usize, 0usize, 0usize);
     for p in &paths {
         let loaded = if p == "-" {
-            match crate::read_limited(std::io::stdin().lock(), max) {
-                Ok(crate::Input::Bytes(buf)) => crate::lint_bytes("<stdin>", &buf),
-                Ok(crate::Input::TooLarge(n)) => crate::too_large("<stdin>", n, max),
+            match travis_local_config::read_limited(std::io::stdin().lock(), max) {
+                Ok(travis_local_config::Input::Bytes(buf)) => {
+                    travis_local_config::lint_bytes("<stdin>", &buf)
+                }
+                Ok(travis_local_config::Input::TooLarge(n)) => {
+                    travis_local_config::too_large("<stdin>", n, max)
+                }
                 Err(e) => {
                     eprintln!("travis-local lint: cannot read stdin: {e}");
                     io_error = true;
@@ -84,9 +88,13 @@ pub fn main(args: &LintArgs) -> i32 {
                 io_error = true;
                 continue;
             }
-            match crate::Input::read_path(path, max) {
-                Ok(crate::Input::Bytes(bytes)) => crate::lint_bytes(p, &bytes),
-                Ok(crate::Input::TooLarge(n)) => crate::too_large(p, n, max),
+            match travis_local_config::Input::read_path(path, max) {
+                Ok(travis_local_config::Input::Bytes(bytes)) => {
+                    travis_local_config::lint_bytes(p, &bytes)
+                }
+                Ok(travis_local_config::Input::TooLarge(n)) => {
+                    travis_local_config::too_large(p, n, max)
+                }
                 Err(e) => {
                     eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
                     io_error = true;

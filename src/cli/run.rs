@@ -2,23 +2,26 @@
 //!
 //! config (travis_local_matrix::load_build, error-level finding → exit 3) → facts →
 //! plan → job selection → secrets → compile each job (travis_local_script::compile) →
-//! executor → [`crate::orchestrate`] → summary and exit code.
+//! executor → [`travis_local_runner::orchestrate`] → summary and exit code.
 //!
 //! Exit codes: 0 passed (or no job would run), 1 failed, 2 errored, 3 config invalid
 //! (error-level finding, invalid or tracked secrets file), 4 environment or usage
 //! problem (executor unavailable, no such job, unreadable repository), 130 interrupted
 //! (SIGINT, Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
 
-use crate::executor::{ExecError, Executor, JobHook, JobRun};
-use crate::orchestrate::{self, JobResult, Orchestrator, PreparedJob, RunSettings};
-use crate::render::{Output, Style};
+use super::facts::{FactArgs, SecretArgs};
+use crate::exit;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use travis_local_config::local::LocalConfig;
-use travis_local_matrix::FactArgs;
-use travis_local_script::{CompileOptions, SecretArgs};
+use travis_local_matrix::workspace::select_jobs;
+use travis_local_matrix::{Build, Workspace, WorkspaceError};
+use travis_local_runner::executor::{ExecError, Executor, JobHook, JobRun};
+use travis_local_runner::orchestrate::{self, JobResult, Orchestrator, PreparedJob, RunSettings};
+use travis_local_runner::render::{Output, Style};
+use travis_local_script::CompileOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExecutorKind {
@@ -33,7 +36,7 @@ pub enum Format {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::duration::parse(s)
+    travis_local_runner::duration::parse(s)
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,36 +91,21 @@ pub struct RunArgs {
 pub type ExecutorFactory<'a> =
     dyn Fn(ExecutorKind, &LocalConfig) -> Result<Box<dyn Executor>, ExecError> + 'a;
 
-/// Exit codes of `run`.
-pub mod exit {
-    pub const PASSED: i32 = 0;
-    pub const FAILED: i32 = 1;
-    pub const ERRORED: i32 = 2;
-    pub const CONFIG: i32 = 3;
-    pub const ENVIRONMENT: i32 = 4;
-    /// A bad flag value found after clap parsed the command line (clap's own are 2 too).
-    pub const USAGE: i32 = 2;
-    pub const INTERRUPTED: i32 = 130;
-    pub const TERMINATED: i32 = 143;
-    pub const HUNG_UP: i32 = 129;
-}
-
 struct Fail(i32, String);
 
-fn repo_root() -> Result<PathBuf, Fail> {
-    let cwd = std::env::current_dir().map_err(|e| {
+impl From<WorkspaceError> for Fail {
+    fn from(e: WorkspaceError) -> Fail {
         Fail(
-            exit::ENVIRONMENT,
-            format!("error: cannot read the current directory: {e}"),
+            exit::workspace(exit::Command::Run, &e),
+            format!("error: {e}"),
         )
-    })?;
-    Ok(crate::worktree::git_root(&cwd).unwrap_or(cwd))
+    }
 }
 
 /// The repository's `.travis-local/config.yml`, read once from its root: findings are
 /// shown with a caret; an error-level one stops the run (exit 3).
-fn load_local(repo: &Path) -> Result<LocalConfig, Fail> {
-    let local = LocalConfig::load(repo).map_err(|e| Fail(exit::CONFIG, format!("error: {e}")))?;
+fn load_local(tree: &Path) -> Result<LocalConfig, Fail> {
+    let local = LocalConfig::load(tree).map_err(WorkspaceError::Local)?;
     let shown = local.render_human(false);
     if !shown.is_empty() {
         eprint!("{shown}");
@@ -127,7 +115,7 @@ fn load_local(repo: &Path) -> Result<LocalConfig, Fail> {
             exit::CONFIG,
             format!(
                 "error: {} is invalid (see above); no job was run",
-                travis_local_config::local::path_in(repo).display()
+                travis_local_config::local::path_in(tree).display()
             ),
         ));
     }
@@ -151,9 +139,10 @@ fn run(
 ) -> Result<i32, Fail> {
     // A malformed `--secret` is a usage error (exit 2), reported before anything else and
     // without its text (which may be the value).
-    args.secrets
+    let secret_settings = args.secrets.settings();
+    secret_settings
         .check_usage()
-        .map_err(|e| Fail(exit::ERRORED, e.message))?;
+        .map_err(|e| Fail(exit::USAGE, format!("error: {e}")))?;
     let interrupts = orchestrate::interrupts();
     if let Some(path) = &args.junit {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
@@ -167,26 +156,18 @@ fn run(
             ));
         }
     }
-    let repo = repo_root()?;
-    let facts = args
-        .facts
-        .resolve(&repo)
-        .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    let ws = Workspace::discover();
+    let repo = ws.root().to_path_buf();
     // With --commit, the config, local settings and job trees come from a checkout of
     // that commit (untracked secrets stay in the working tree).
-    let mut tree = travis_local_matrix::BuildTree::new(
-        &repo,
-        args.facts.commit.as_ref().and(facts.commit.as_deref()),
-    )
-    .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
-    let loaded = load_config(tree.path(), &args.facts, &facts)?;
+    let Build {
+        mut tree,
+        loaded,
+        facts,
+        ..
+    } = ws.build(&args.facts.settings())?;
     // Findings at info level (defaults, aliases) are for `lint`; `run` shows the rest.
-    // (Each entry is a rendering of several findings separated by blank lines.)
-    for d in loaded.diagnostics.iter().flat_map(|d| d.split("\n\n")) {
-        if !d.trim().is_empty() && !d.trim_start().starts_with("info[") {
-            eprintln!("{}\n", d.trim_end());
-        }
-    }
+    eprint!("{}", loaded.render(travis_local_config::Level::Warn, false));
     if loaded.has_errors {
         return Err(Fail(
             exit::CONFIG,
@@ -205,24 +186,16 @@ fn run(
             .clone()
             .unwrap_or_else(|| "the build has no jobs".into());
         say_nothing_runs(&out, json, &why);
-        return Ok(exit::PASSED);
+        return Ok(exit::OK);
     }
-    let selected = travis_local_matrix::select(&plan, &args.selectors, args.stage.as_deref())
-        .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    let selected = select_jobs(&plan, &args.selectors, args.stage.as_deref())?;
     if selected.is_empty() {
         say_nothing_runs(&out, json, "no job matches the selection");
-        return Ok(exit::PASSED);
+        return Ok(exit::OK);
     }
-    let secrets = args.secrets.load(&repo).map_err(|e| {
-        Fail(
-            if e.code == 3 {
-                exit::CONFIG
-            } else {
-                exit::ENVIRONMENT
-            },
-            e.message,
-        )
-    })?;
+    let secrets = secret_settings
+        .load(&repo)
+        .map_err(|e| Fail(exit::secrets(exit::Command::Run, &e), format!("error: {e}")))?;
     let local = load_local(tree.path())?;
     let secure_entries =
         travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
@@ -231,7 +204,7 @@ fn run(
     warn_about_stale_runs();
     // Declared before the run directory so that it is dropped after it: the record
     // outlives what it describes.
-    let mut _state_guard = crate::state::StateGuard::none();
+    let mut _state_guard = travis_local_runner::state::StateGuard::none();
     let run_dir = tempfile::Builder::new()
         .prefix("travis-local-")
         .tempdir()
@@ -256,7 +229,7 @@ fn run(
     tree.move_into(&run_dir.path().join("commit"))
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
     let host = args.executor == ExecutorKind::Host;
-    match crate::state::begin(
+    match travis_local_runner::state::begin(
         &run_id,
         run_dir.path(),
         if host { "host" } else { "docker" },
@@ -333,7 +306,7 @@ fn run(
         .collect();
     let prep_sink = orchestrate::JobSink::new(
         &all_mask,
-        crate::render::Printer::new(
+        travis_local_runner::render::Printer::new(
             "prepare",
             Style {
                 json: false,
@@ -385,18 +358,18 @@ fn run(
     let outcomes = orchestrator.run_build(&stage_names, &prepared);
     let _ = executor.cleanup(&run_id);
 
-    let build = orchestrate::build_result(&stage_names, &outcomes);
+    let result = orchestrate::build_result(&stage_names, &outcomes);
     let interrupted = interrupts.interrupted();
     let stop = interrupts.stop_signal();
     let env_problem = orchestrator
         .environment_problem
         .load(std::sync::atomic::Ordering::SeqCst);
     let code = if interrupted {
-        stop.exit_code()
-    } else if env_problem && build != JobResult::Passed {
+        exit::signal(stop)
+    } else if env_problem && result != JobResult::Passed {
         exit::ENVIRONMENT
     } else {
-        build.exit_code()
+        exit::build(result)
     };
     let kept = if args.keep {
         Some(run_dir.keep())
@@ -406,7 +379,7 @@ fn run(
     if json {
         let v = serde_json::json!({
             "event": "build_finished",
-            "result": if interrupted { "canceled" } else { build.as_str() },
+            "result": if interrupted { "canceled" } else { result.as_str() },
             "exit_code": code,
             "interrupted": interrupted,
             "signal": interrupted.then(|| stop.name()),
@@ -416,7 +389,7 @@ fn run(
         let masked = travis_local_script::Masker::new(&all_mask).mask_all(v.to_string().as_bytes());
         out.line(String::from_utf8_lossy(&masked).into_owned());
     } else {
-        let mut lines = orchestrate::summary_lines(&outcomes, build, style.color);
+        let mut lines = orchestrate::summary_lines(&outcomes, result, style.color);
         if interrupted {
             lines.push(format!("{}.", stop.title()));
         }
@@ -445,9 +418,9 @@ fn run(
         }
     }
     if let Some(path) = &args.junit {
-        if let Err(e) = crate::junit::write(path, &stage_names, &outcomes) {
+        if let Err(e) = travis_local_runner::junit::write(path, &stage_names, &outcomes) {
             eprintln!("error: --junit: {e}");
-            return Ok(if code == exit::PASSED {
+            return Ok(if code == exit::OK {
                 exit::ENVIRONMENT
             } else {
                 code
@@ -459,25 +432,12 @@ fn run(
 
 /// One line on stderr when earlier runs left things behind (their travis-local died).
 fn warn_about_stale_runs() {
-    let n = crate::state::scan(None).stale.len();
+    let n = travis_local_runner::state::scan(None).stale.len();
     if n > 0 {
         eprintln!(
             "warning: {n} earlier travis-local run(s) were killed and left processes, containers or files behind; `travis-local clean` removes them"
         );
     }
-}
-
-/// The build's config, `.travis.yml` merged with its imports.
-fn load_config(
-    repo: &Path,
-    args: &FactArgs,
-    facts: &travis_local_matrix::BuildFacts,
-) -> Result<travis_local_matrix::LoadedBuild, Fail> {
-    travis_local_matrix::load_build(repo, &args.config, facts).map_err(|e| match e {
-        travis_local_matrix::LoadError::Io(m) | travis_local_matrix::LoadError::Invalid(m) => {
-            Fail(exit::CONFIG, format!("error: {m}"))
-        }
-    })
 }
 
 /// `python: 3.8 · A=1`: the job's axis values and its own env (global env left out;
@@ -553,14 +513,4 @@ fn say_nothing_runs(out: &Output, json: bool, why: &str) {
     } else {
         out.line(format!("No job would run: {why}."));
     }
-}
-
-/// The directory a job's tree is copied to (for docs and tests).
-pub fn job_build_dir(run_dir: &Path, job: &str, slug: &str) -> PathBuf {
-    run_dir
-        .join(job)
-        .join("home")
-        .join("travis")
-        .join("build")
-        .join(slug)
 }

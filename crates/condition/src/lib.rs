@@ -11,7 +11,6 @@
 //! ```
 
 pub mod ast;
-pub mod cli;
 pub mod env;
 mod eval;
 pub mod parser;

@@ -8,7 +8,6 @@
 //! a JSON-pointer → span table, rather than hand-written `Spanned<T>` structs, so the
 //! matrix engineer can compare directly with the corpus' expected output.
 
-pub mod cli;
 pub mod cond_map;
 pub mod decode;
 pub mod diag;

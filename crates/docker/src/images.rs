@@ -13,7 +13,7 @@ use serde_json::Value;
 use travis_local_runner::executor::ExecError;
 
 /// `--pull`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PullPolicy {
     /// Pull only when the image is not present locally.
     #[default]

@@ -7,7 +7,7 @@
 //! ECR helper) and `build.sh` are shared with the host exactly as in the host executor.
 pub mod bootstrap;
 pub mod clean;
-pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod executor;
@@ -20,10 +20,25 @@ pub use executor::{DockerExecutor, Settings};
 use travis_local_config::local::LocalConfig;
 use travis_local_runner::executor::{ExecError, Executor};
 
+/// The Docker flags of `run` (parsed by the binary).
+#[derive(Debug, Clone, Default)]
+pub struct DockerOptions {
+    /// Image for every job (over `.travis-local/config.yml` `images:` and the built-in table).
+    pub image: Option<String>,
+    pub pull: images::PullPolicy,
+    /// bridge, host or a network name [default: config `network`, else bridge].
+    pub network: Option<String>,
+    pub cpus: Option<f64>,
+    pub memory: Option<String>,
+    pub keep_on_failure: bool,
+    pub trust_host_ca: bool,
+    pub no_trust_host_ca: bool,
+}
+
 /// Flags + the repository's `.travis-local/config.yml` (read once by the caller, from
 /// the repository root) → settings.
 pub fn settings_from_args(
-    args: &cli::DockerArgs,
+    args: &DockerOptions,
     local: &LocalConfig,
 ) -> Result<Settings, ExecError> {
     let project = config::ProjectConfig::from(local);
@@ -72,7 +87,7 @@ pub fn settings_from_args(
 /// Build the Docker executor from the `run` flags (connects to the engine: an
 /// unreachable engine is an environment error, exit 4).
 pub fn executor_from_args(
-    args: &cli::DockerArgs,
+    args: &DockerOptions,
     local: &LocalConfig,
 ) -> Result<Box<dyn Executor>, ExecError> {
     let settings = settings_from_args(args, local)?;

@@ -6,8 +6,8 @@ use serde_json::json;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use travis_local_docker::cli::DockerArgs;
 use travis_local_docker::images::PullPolicy;
+use travis_local_docker::DockerOptions as DockerArgs;
 use travis_local_runner::executor::{
     CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
 };

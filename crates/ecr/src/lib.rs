@@ -9,7 +9,7 @@
 //! the script text. Deviation from ARCHITECTURE.md: no `publish` command; the job's own
 //! `docker login`/`docker push` do the publishing, as on Travis.
 
-pub mod cli;
+pub mod login;
 pub mod shim;
 pub mod token;
 

@@ -1,4 +1,5 @@
-//! `travis-local ecr login`: log the host's Docker in to Amazon ECR.
+//! `travis-local ecr login`: log the host's Docker in to Amazon ECR (the flags are parsed
+//! by the binary).
 //!
 //! One job: the host-side equivalent of
 //! `aws ecr get-login-password --region R | docker login --username AWS --password-stdin REGISTRY`
@@ -20,49 +21,26 @@ use aws_sdk_ecr::config::Region;
 
 use crate::token;
 
-#[derive(clap::Args, Debug)]
-pub struct EcrArgs {
-    #[command(subcommand)]
-    pub command: EcrCommand,
-}
-
-#[derive(clap::Subcommand, Debug)]
-pub enum EcrCommand {
-    /// Log the host's Docker in to an ECR registry (like `aws ecr get-login-password |
-    /// docker login --username AWS --password-stdin REGISTRY`)
-    Login(LoginArgs),
-}
-
-#[derive(clap::Args, Debug)]
-pub struct LoginArgs {
-    /// AWS region [default: the AWS SDK's chain: AWS_REGION, AWS_DEFAULT_REGION, profile]
-    #[arg(long, value_name = "REGION")]
+/// `ecr login` settings (parsed by the binary).
+#[derive(Debug, Clone)]
+pub struct LoginOptions {
+    /// AWS region [default: the AWS SDK's chain].
     pub region: Option<String>,
-    /// Registry host to log in to instead of the token's proxy endpoint (needed with an
-    /// emulator, e.g. `127.0.0.1:5000`)
-    #[arg(long, value_name = "HOST")]
+    /// Registry host to log in to instead of the token's proxy endpoint.
     pub registry: Option<String>,
-    /// ECR API endpoint [default: AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, else AWS]
-    #[arg(long, value_name = "URL")]
+    /// ECR API endpoint [default: AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, else AWS].
     pub endpoint_url: Option<String>,
-    /// Docker CLI to run
-    #[arg(long, value_name = "PATH", default_value = "docker")]
+    /// Docker CLI to run.
     pub docker: String,
 }
 
-pub fn main(args: &EcrArgs) -> i32 {
-    match &args.command {
-        EcrCommand::Login(login) => match run_login(login) {
-            Ok(()) => 0,
-            Err((code, msg)) => {
-                eprintln!("travis-local ecr login: {msg}");
-                code
-            }
-        },
-    }
+/// Log the host's Docker in; `Err((exit code, message))` on failure (1 token or
+/// `docker login`, 2 usage).
+pub fn login(args: &LoginOptions) -> Result<(), (i32, String)> {
+    run_login(args)
 }
 
-fn run_login(args: &LoginArgs) -> Result<(), (i32, String)> {
+fn run_login(args: &LoginOptions) -> Result<(), (i32, String)> {
     let region = args.region.clone();
     let endpoint = args.endpoint_url.clone();
     let (login, region, label) = token::block_on(move || async move {

@@ -1,5 +1,5 @@
 //! Build facts: the branch, tag, event, pull request, repository and commit a build is
-//! planned for. They come from command-line flags ([`FactArgs`], flattened into `jobs`,
+//! planned for. They come from command-line flags ([`FactSettings`], built by the binary from the flags of `jobs`,
 //! `compile` and `run`) with defaults read from the local git repository, and feed both the
 //! `if:` conditions and the `TRAVIS_*` variables of a job.
 
@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The event that triggered a build (`type` in conditions, `TRAVIS_EVENT_TYPE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     #[default]
     Push,
-    #[value(name = "pull_request", alias = "pull-request", alias = "pr")]
     PullRequest,
     Api,
     Cron,
@@ -139,49 +138,39 @@ impl BuildFacts {
     }
 }
 
-/// Flags describing the build, shared by `jobs`, `compile` and `run`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct FactArgs {
+/// What the user said about the build (the flags of `jobs`, `compile` and `run`, parsed
+/// by the binary); [`FactSettings::resolve`] completes it from git. Errors name the flag.
+#[derive(Debug, Clone)]
+pub struct FactSettings {
     /// Config file to read, relative to the repository directory
-    #[arg(long = "config", value_name = "PATH", default_value = ".travis.yml")]
     pub config: PathBuf,
     /// Branch being built; for pull requests the base branch [default: current git branch]
-    #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
     /// Build a tag (sets TRAVIS_TAG; the branch defaults to the tag name, as on Travis)
-    #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
     /// Event that triggered the build [default: push, or pull_request when --pr is given]
-    #[arg(long, value_enum, value_name = "EVENT")]
     pub event: Option<Event>,
     /// Pull request number (implies --event pull_request)
-    #[arg(long = "pr", value_name = "N")]
     pub pr: Option<u64>,
     /// Repository the pull request comes from, OWNER/NAME [default: --repo]
-    #[arg(long = "pr-head-repo", value_name = "OWNER/NAME")]
     pub pr_head_repo: Option<String>,
     /// Branch the pull request comes from [default: current git branch]
-    #[arg(long = "pr-branch", value_name = "BRANCH")]
     pub pr_branch: Option<String>,
     /// Repository slug OWNER/NAME [default: from the `origin` remote, else the directory name]
-    #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// Build this commit (a SHA, branch, tag or expression such as HEAD~1), taken from
     /// git's object store: its .travis.yml, its tree and its SHA and message; the working
     /// tree is neither used nor touched [default: the working tree at git HEAD]
-    #[arg(long, value_name = "REF")]
     pub commit: Option<String>,
     /// Commit message [default: message of the commit]
-    #[arg(long = "commit-message", value_name = "TEXT")]
     pub commit_message: Option<String>,
     /// Build number N (jobs are numbered N.1, N.2, ...)
-    #[arg(long = "build-number", value_name = "N", default_value_t = 1)]
     pub build_number: u64,
 }
 
-impl Default for FactArgs {
+impl Default for FactSettings {
     fn default() -> Self {
-        FactArgs {
+        FactSettings {
             config: PathBuf::from(".travis.yml"),
             branch: None,
             tag: None,
@@ -197,7 +186,7 @@ impl Default for FactArgs {
     }
 }
 
-impl FactArgs {
+impl FactSettings {
     /// The config file path: `--config` resolved against `repo_dir`.
     pub fn config_path(&self, repo_dir: &Path) -> PathBuf {
         if self.config.is_absolute() {
@@ -450,7 +439,7 @@ mod tests {
 
     #[test]
     fn pr_flags_need_pr_event() {
-        let args = FactArgs {
+        let args = FactSettings {
             pr_branch: Some("x".into()),
             repo: Some("o/r".into()),
             branch: Some("m".into()),
@@ -465,7 +454,7 @@ mod tests {
 
     #[test]
     fn fork_is_derived() {
-        let args = FactArgs {
+        let args = FactSettings {
             pr: Some(7),
             pr_head_repo: Some("me/r".into()),
             repo: Some("o/r".into()),
@@ -481,7 +470,7 @@ mod tests {
 
     #[test]
     fn bad_slug() {
-        let args = FactArgs {
+        let args = FactSettings {
             repo: Some("nope".into()),
             build_number: 1,
             ..Default::default()

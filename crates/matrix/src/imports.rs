@@ -30,10 +30,46 @@ pub struct LoadedBuild {
     pub notes: Vec<String>,
     /// Imports that could not be resolved offline (`owner/repo:path@ref`).
     pub unresolved_imports: Vec<String>,
-    /// Diagnostics of the config loader, rendered for humans (one string per file).
-    pub diagnostics: Vec<String>,
+    /// Findings of the config loader, as data, per file: `.travis.yml` (when it has
+    /// any), then the config merged with its imports (only when that has error-level
+    /// ones). Render them with [`LoadedBuild::render`].
+    pub findings: Vec<Findings>,
     /// True when the loader reported an error-level diagnostic or there is no config.
     pub has_errors: bool,
+}
+
+/// The findings of one loaded file, with the text their spans point into.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    pub file_name: String,
+    pub text: String,
+    pub diagnostics: Vec<travis_local_config::Diagnostic>,
+}
+
+impl Findings {
+    fn of(loaded: &travis_local_config::Loaded) -> Findings {
+        Findings {
+            file_name: loaded.file_name.clone(),
+            text: loaded.text.clone(),
+            diagnostics: loaded.diagnostics.clone(),
+        }
+    }
+}
+
+impl LoadedBuild {
+    /// The findings at `min` level or above, rendered for people (with the source line
+    /// and a caret), separated by blank lines; empty when there are none.
+    pub fn render(&self, min: travis_local_config::Level, color: bool) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let index = travis_local_config::yaml::LineIndex::new(&f.text);
+            for d in f.diagnostics.iter().filter(|d| d.level >= min) {
+                out.push_str(&d.render_human(&f.text, &index, color));
+                out.push_str("\n\n");
+            }
+        }
+        out
+    }
 }
 
 /// Why a build config could not be loaded.
@@ -68,15 +104,14 @@ pub fn load_build(
     };
     let loaded = travis_local_config::load_path(&path)
         .map_err(|e| LoadError::Io(format!("cannot read {}: {e}", path.display())))?;
-    let rendered = loaded.render_human(false);
     let mut out = LoadedBuild {
         config: loaded.config.clone().unwrap_or(Value::Null),
         notes: vec![],
         unresolved_imports: vec![],
-        diagnostics: if rendered.trim().is_empty() {
+        findings: if loaded.diagnostics.is_empty() {
             vec![]
         } else {
-            vec![rendered.trim_end().to_string()]
+            vec![Findings::of(&loaded)]
         },
         has_errors: loaded.has_errors() || loaded.config.is_none(),
     };
@@ -150,10 +185,7 @@ pub fn load_build(
         .any(|d| d.level.is_failure())
     {
         out.has_errors = true;
-        let r = merged_loaded.render_human(false);
-        if !r.trim().is_empty() {
-            out.diagnostics.push(r.trim_end().to_string());
-        }
+        out.findings.push(Findings::of(&merged_loaded));
     }
     Ok(out)
 }

@@ -9,24 +9,25 @@
 //! `Spanned<T>` structs, because the config crate hands over travis-yml's normalised JSON
 //! and the job configs must come out in exactly that shape (the corpus comparison is then
 //! a plain equality). Planning itself ([`plan`], [`expand`], [`select()`]) is pure; only
-//! [`load_build`] (imports) and [`FactArgs::resolve`] (git defaults) touch the filesystem
+//! [`load_build`] (imports) and [`FactSettings::resolve`] (git defaults) touch the filesystem
 //! or run `git`. The pipeline lives in one module (`plan.rs`) because its steps share the
 //! job candidate type and mirror one upstream method each, in order.
 
-pub mod cli;
 pub mod facts;
 pub mod imports;
 mod plan;
 pub mod select;
 mod support;
 mod tree;
+pub mod workspace;
 
-pub use facts::{repo_root, BuildFacts, Event, FactArgs};
-pub use imports::{load_build, LoadError, LoadedBuild};
-pub use plan::{expand, plan};
+pub use facts::{repo_root, BuildFacts, Event, FactSettings};
+pub use imports::{load_build, Findings, LoadError, LoadedBuild};
+pub use plan::{env_summary, expand, plan, scalar_str};
 pub use select::select;
 pub use support::EXPAND_KEYS;
 pub use tree::BuildTree;
+pub use workspace::{Build, Workspace, WorkspaceError};
 
 use serde::Serialize;
 use serde_json::Value;

@@ -1215,7 +1215,7 @@ fn describe(job: &Cand) -> String {
 }
 
 /// `A=1 B=[secure]` for a normalised env list.
-pub(crate) fn env_summary(env: &Value) -> String {
+pub fn env_summary(env: &Value) -> String {
     let mut out = Vec::new();
     let items: Vec<&Value> = match env {
         Value::Array(a) => a.iter().collect(),
@@ -1241,7 +1241,8 @@ pub(crate) fn env_summary(env: &Value) -> String {
     out.join(" ")
 }
 
-pub(crate) fn scalar_str(v: &Value) -> Option<String> {
+/// A scalar as text (`3.8`, `true`, `bionic`); `None` for arrays, maps and null.
+pub fn scalar_str(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),

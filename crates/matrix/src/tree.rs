@@ -36,7 +36,7 @@ impl BuildTree {
     }
 
     /// The working tree of `repo`, or a checkout of `commit` (a full SHA, as
-    /// [`crate::FactArgs::resolve`] gives it) when one is given.
+    /// [`crate::FactSettings::resolve`] gives it) when one is given.
     pub fn new(repo: &Path, commit: Option<&str>) -> Result<BuildTree, String> {
         let Some(sha) = commit else {
             return Ok(BuildTree::WorkTree(repo.to_path_buf()));

@@ -3,10 +3,9 @@
 //! them, deciding which a job gets, and masking them in output.
 //!
 //! The runner uses: [`compile`] → [`Compiled`] (script text without secret values, plus
-//! the process environment that carries them), [`secrets::SecretArgs::load`] and
+//! the process environment that carries them), [`secrets::SecretSettings::load`] and
 //! [`Masker`] for every stream it prints or writes.
 
-pub mod cli;
 mod compile;
 pub mod export_eval;
 mod lang;
@@ -17,7 +16,7 @@ pub mod services;
 
 pub use compile::{compile, split_env_string, CompileOptions};
 pub use mask::Masker;
-pub use secrets::{Secret, SecretArgs, Secrets, SecretsError};
+pub use secrets::{Secret, SecretSettings, Secrets, SecretsError, SecretsErrorKind};
 
 /// The result of compiling a job. Its `Debug` output redacts every value of `env`,
 /// `mask` and `job_env`.
@@ -70,7 +69,7 @@ mod tests {
             job_env: vec![("TOKEN".into(), "hunter22".into())],
         };
         assert!(!format!("{c:?}").contains("hunter22"));
-        let a = SecretArgs {
+        let a = SecretSettings {
             secret: vec!["TOKEN=hunter22".into()],
             ..Default::default()
         };

@@ -76,11 +76,20 @@ pub struct Secrets {
     pub warnings: Vec<String>,
 }
 
-/// A failure to load secrets, with the exit code the command should end with
-/// (3: secrets file invalid or tracked by git, 2: usage / unreadable file).
+/// What kind of secrets problem (the binary maps it to an exit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretsErrorKind {
+    /// A malformed `--secret`, a missing or unreadable `--secrets-file`.
+    Usage,
+    /// The secrets file is invalid or tracked by git.
+    Invalid,
+}
+
+/// A failure to load secrets. The message names the flag or file (never a value) and
+/// carries no `error:` prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretsError {
-    pub code: i32,
+    pub kind: SecretsErrorKind,
     pub message: String,
 }
 
@@ -92,30 +101,28 @@ impl fmt::Display for SecretsError {
 
 impl std::error::Error for SecretsError {}
 
-/// Flags for where secrets come from; flatten into `compile`, `secrets` and `run`.
+/// Where secrets come from (the flags of `compile`, `secrets` and `run`, parsed by the
+/// binary).
 /// `Debug` shows only the names of `--secret` flags.
-#[derive(clap::Args, Clone, Default)]
-pub struct SecretArgs {
+#[derive(Clone, Default)]
+pub struct SecretSettings {
     /// Secrets file (repository-settings variables and plaintexts of `secure:` entries)
     /// [default: .travis-local/secrets.yml in the repository]
-    #[arg(long = "secrets-file", value_name = "PATH")]
     pub secrets_file: Option<PathBuf>,
     /// A secret variable NAME=VALUE, exported on every branch (repeatable)
-    #[arg(long = "secret", value_name = "NAME=VALUE")]
     pub secret: Vec<String>,
     /// Read the secrets file even though git tracks it
-    #[arg(long = "allow-tracked-secrets")]
     pub allow_tracked_secrets: bool,
 }
 
-impl fmt::Debug for SecretArgs {
+impl fmt::Debug for SecretSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = self
             .secret
             .iter()
             .map(|s| format!("{}=[secure]", s.split('=').next().unwrap_or("")))
             .collect();
-        f.debug_struct("SecretArgs")
+        f.debug_struct("SecretSettings")
             .field("secrets_file", &self.secrets_file)
             .field("secret", &names)
             .field("allow_tracked_secrets", &self.allow_tracked_secrets)
@@ -123,7 +130,7 @@ impl fmt::Debug for SecretArgs {
     }
 }
 
-impl SecretArgs {
+impl SecretSettings {
     /// Refuse a `--secret` that is not `NAME=VALUE` (a usage error, code 2). The message
     /// gives the flag's position, never its text: without `=` the text is likely the
     /// value itself.
@@ -131,9 +138,9 @@ impl SecretArgs {
         for (i, flag) in self.secret.iter().enumerate() {
             if split_assignment(flag).is_none() {
                 return Err(SecretsError {
-                    code: 2,
+                    kind: SecretsErrorKind::Usage,
                     message: format!(
-                        "error: --secret #{}: expected NAME=VALUE, with NAME a shell variable name (the value is not shown)",
+                        "--secret #{}: expected NAME=VALUE, with NAME a shell variable name (the value is not shown)",
                         i + 1
                     ),
                 });
@@ -155,7 +162,7 @@ pub fn default_secrets_path(repo_dir: &Path) -> PathBuf {
 
 /// Load the secrets file (explicit, or the default one if it exists) and the `--secret`
 /// flags.
-pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError> {
+pub fn load(repo_dir: &Path, args: &SecretSettings) -> Result<Secrets, SecretsError> {
     let mut secrets = Secrets::default();
     let (path, explicit) = match &args.secrets_file {
         Some(p) => (p.clone(), true),
@@ -164,9 +171,9 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
     if path.exists() {
         if !args.allow_tracked_secrets && git_tracks(&path) {
             return Err(SecretsError {
-                code: 3,
+                kind: SecretsErrorKind::Invalid,
                 message: format!(
-                    "error: the secrets file {} is tracked by git; travis-local refuses to read committed secrets.\n  \
+                    "the secrets file {} is tracked by git; travis-local refuses to read committed secrets.\n  \
                      Untrack it (and rotate the values if they were pushed):\n    \
                      git rm --cached {}\n    echo '{}' >> .gitignore\n  \
                      or pass --allow-tracked-secrets to read it anyway.",
@@ -180,11 +187,8 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
             });
         }
         let text = std::fs::read_to_string(&path).map_err(|e| SecretsError {
-            code: 2,
-            message: format!(
-                "error: cannot read the secrets file {}: {e}",
-                path.display()
-            ),
+            kind: SecretsErrorKind::Usage,
+            message: format!("cannot read the secrets file {}: {e}", path.display()),
         })?;
         parse_secrets_file(&path.display().to_string(), &text, &mut secrets)?;
         if git_in_work_tree(&path) && !git_ignores(&path) {
@@ -196,8 +200,8 @@ pub fn load(repo_dir: &Path, args: &SecretArgs) -> Result<Secrets, SecretsError>
         secrets.file = Some(path);
     } else if explicit {
         return Err(SecretsError {
-            code: 2,
-            message: format!("error: --secrets-file {}: no such file", path.display()),
+            kind: SecretsErrorKind::Usage,
+            message: format!("--secrets-file {}: no such file", path.display()),
         });
     }
     args.check_usage()?;
@@ -294,8 +298,8 @@ fn parse_yaml(text: &str) -> Result<Value, String> {
 /// `env: [{name, value, branch?, public?}]`, `secure: {ID: "NAME=value"}`.
 pub fn parse_secrets_file(file: &str, text: &str, into: &mut Secrets) -> Result<(), SecretsError> {
     let err = |m: String| SecretsError {
-        code: 3,
-        message: format!("error: {file}: {m}"),
+        kind: SecretsErrorKind::Invalid,
+        message: format!("{file}: {m}"),
     };
     let doc = parse_yaml(text).map_err(|e| err(format!("invalid YAML: {e}")))?;
     let map = match doc {
@@ -663,7 +667,7 @@ secure:
         ] {
             let mut s = Secrets::default();
             let e = parse_secrets_file("s.yml", text, &mut s).unwrap_err();
-            assert_eq!(e.code, 3);
+            assert_eq!(e.kind, SecretsErrorKind::Invalid);
             assert!(e.message.contains(needle), "{text}: {}", e.message);
         }
     }
