@@ -21,6 +21,7 @@ use travis_local_matrix::{Build, Workspace, WorkspaceError};
 use travis_local_runner::executor::{ExecError, Executor, JobHook, JobRun};
 use travis_local_runner::orchestrate::{self, JobResult, Orchestrator, PreparedJob, RunSettings};
 use travis_local_runner::render::{Output, Style};
+use travis_local_runner::report::{emit, Event};
 use travis_local_script::CompileOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,30 +133,15 @@ pub fn main(args: &RunArgs, hooks: &[Box<dyn JobHook>], factory: &ExecutorFactor
     }
 }
 
+/// `run`, step by step: flags → the build (workspace) → the run directory → compiled
+/// jobs → executor → orchestrated jobs → report.
 fn run(
     args: &RunArgs,
     hooks: &[Box<dyn JobHook>],
     factory: &ExecutorFactory<'_>,
 ) -> Result<i32, Fail> {
-    // A malformed `--secret` is a usage error (exit 2), reported before anything else and
-    // without its text (which may be the value).
-    let secret_settings = args.secrets.settings();
-    secret_settings
-        .check_usage()
-        .map_err(|e| Fail(exit::USAGE, format!("error: {e}")))?;
+    let secret_settings = check_flags(args)?;
     let interrupts = orchestrate::interrupts();
-    if let Some(path) = &args.junit {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        if dir.is_some_and(|d| !d.is_dir()) || path.is_dir() {
-            return Err(Fail(
-                exit::USAGE,
-                format!(
-                    "error: --junit {}: not a file in an existing directory",
-                    path.display()
-                ),
-            ));
-        }
-    }
     let ws = Workspace::discover();
     let repo = ws.root().to_path_buf();
     // With --commit, the config, local settings and job trees come from a checkout of
@@ -166,64 +152,34 @@ fn run(
         facts,
         ..
     } = ws.build(&args.facts.settings())?;
-    // Findings at info level (defaults, aliases) are for `lint`; `run` shows the rest.
-    eprint!("{}", loaded.render(travis_local_config::Level::Warn, false));
-    if loaded.has_errors {
-        return Err(Fail(
-            exit::CONFIG,
-            "error: the config is invalid (see above); no job was run".into(),
-        ));
-    }
-    for n in &loaded.notes {
-        eprintln!("note: {n}");
-    }
-    let json = args.format == Format::Json;
+    show_findings(&loaded)?;
     let out = Output::stdout();
+    let nothing_style = output_style(args, 0);
     let plan = travis_local_matrix::plan(&loaded.config, &facts);
     if !plan.runs {
         let why = plan
             .reason
             .clone()
             .unwrap_or_else(|| "the build has no jobs".into());
-        say_nothing_runs(&out, json, &why);
+        say_nothing_runs(&out, nothing_style, &why);
         return Ok(exit::OK);
     }
     let selected = select_jobs(&plan, &args.selectors, args.stage.as_deref())?;
     if selected.is_empty() {
-        say_nothing_runs(&out, json, "no job matches the selection");
+        say_nothing_runs(&out, nothing_style, "no job matches the selection");
         return Ok(exit::OK);
     }
     let secrets = secret_settings
         .load(&repo)
         .map_err(|e| Fail(exit::secrets(exit::Command::Run, &e), format!("error: {e}")))?;
     let local = load_local(tree.path())?;
-    let secure_entries =
-        travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
-    let exclude = secrets_files_in(&repo, secrets.file.as_deref());
 
     warn_about_stale_runs();
     // Declared before the run directory so that it is dropped after it: the record
     // outlives what it describes.
     let mut _state_guard = travis_local_runner::state::StateGuard::none();
-    let run_dir = tempfile::Builder::new()
-        .prefix("travis-local-")
-        .tempdir()
-        .map_err(|e| {
-            Fail(
-                exit::ENVIRONMENT,
-                format!("error: cannot create a temporary directory: {e}"),
-            )
-        })?;
+    let (run_dir, run_id) = make_run_dir()?;
     interrupts.set_run_dir(Some(run_dir.path().to_path_buf()));
-    let run_id = run_dir
-        .path()
-        .file_name()
-        .map(|n| {
-            n.to_string_lossy()
-                .trim_start_matches("travis-local-")
-                .to_lowercase()
-        })
-        .unwrap_or_else(|| "run".into());
     // A commit's checkout moves into the run directory: removed with it, also by
     // `clean` after a crash.
     tree.move_into(&run_dir.path().join("commit"))
@@ -241,64 +197,210 @@ fn run(
             run_dir.path().display()
         ),
     }
-    let mut prepared = Vec::new();
-    for job in &selected {
-        let home = run_dir.path().join(&job.number).join("home").join("travis");
-        let build_dir = home.join("build").join(&facts.repo);
-        let opts = CompileOptions {
-            deploy: args.deploy,
-            // The host path for both executors: the Docker executor mounts the job's
-            // directory at the same absolute path (and also at /home/travis), so
-            // `docker-compose` bind mounts made inside the job resolve on the host.
-            build_dir: Some(build_dir.display().to_string()),
-            home_dir: host.then(|| home.display().to_string()),
-            color: true,
-            local_env: local.env.clone(),
-            secure_entries: secure_entries.clone(),
-            ..Default::default()
-        };
-        let compiled = travis_local_script::compile(job, &facts, &secrets, &opts);
-        prepared.push(PreparedJob {
-            run: JobRun {
-                number: job.number.clone(),
-                run_id: run_id.clone(),
-                script: compiled.script,
-                env: compiled.env,
-                build_dir,
-                home_dir: home,
-                repo_slug: facts.repo.clone(),
-                config: job.config.clone(),
-            },
-            stage: job.stage.clone(),
-            name: job.name.clone(),
-            description: describe(&job.config, &loaded.config),
-            allow_failure: job.allow_failure,
-            mask: compiled.mask,
-            notices: compiled.notices,
-            job_env: compiled.job_env,
-            source_dir: tree.path().to_path_buf(),
-            exclude: exclude.clone(),
-        });
+    let ctx = JobContext {
+        args,
+        run_dir: run_dir.path(),
+        run_id: &run_id,
+        facts: &facts,
+        root_config: &loaded.config,
+        source_dir: tree.path(),
+        exclude: secrets_files_in(&repo, secrets.file.as_deref()),
+        secure_entries: travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets),
+        local: &local,
+        secrets: &secrets,
+    };
+    let prepared = ctx.prepare_jobs(&selected)?;
+    let executor = start_executor(args, factory, &local, &prepared, &run_id)?;
+
+    let style = output_style(args, prepared.len());
+    let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
+    let orchestrator = Orchestrator {
+        executor: executor.as_ref(),
+        hooks,
+        settings: RunSettings {
+            parallel: usize::from(args.parallel),
+            style,
+            silence_timeout: args.log_silence_timeout,
+            job_timeout: args.job_timeout,
+            fast_finish: plan.fast_finish,
+        },
+        out: out.clone(),
+        interrupts: interrupts.clone(),
+        environment_problem: AtomicBool::new(false),
+    };
+    interrupts.arm();
+    let outcomes = orchestrator.run_build(&stage_names, &prepared);
+    let _ = executor.cleanup(&run_id);
+    let env_problem = orchestrator
+        .environment_problem
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let finished = Finished {
+        result: orchestrate::build_result(&stage_names, &outcomes),
+        interrupted: interrupts.interrupted(),
+        stop: interrupts.stop_signal(),
+        env_problem,
+        executor: executor.name().to_string(),
+        mask: prepared
+            .iter()
+            .flat_map(|p| p.mask.iter().cloned())
+            .collect(),
+    };
+    let kept = args.keep.then(|| run_dir.keep());
+    Ok(finished.report(args, &out, style, &stage_names, &outcomes, kept))
+}
+
+/// The flags clap cannot check: a malformed `--secret` is a usage error (exit 2),
+/// reported before anything else and without its text (which may be the value); a
+/// `--junit` path must be a file in an existing directory.
+fn check_flags(args: &RunArgs) -> Result<travis_local_script::SecretSettings, Fail> {
+    let secret_settings = args.secrets.settings();
+    secret_settings
+        .check_usage()
+        .map_err(|e| Fail(exit::USAGE, format!("error: {e}")))?;
+    if let Some(path) = &args.junit {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) || path.is_dir() {
+            return Err(Fail(
+                exit::USAGE,
+                format!(
+                    "error: --junit {}: not a file in an existing directory",
+                    path.display()
+                ),
+            ));
+        }
     }
-    for p in &prepared {
-        std::fs::create_dir_all(&p.run.home_dir).map_err(|e| {
+    Ok(secret_settings)
+}
+
+/// The config's findings on stderr (info level, defaults and aliases, is for `lint`);
+/// an error-level one stops the run (exit 3). Then the import notes.
+fn show_findings(loaded: &travis_local_matrix::LoadedBuild) -> Result<(), Fail> {
+    eprint!("{}", loaded.render(travis_local_config::Level::Warn, false));
+    if loaded.has_errors {
+        return Err(Fail(
+            exit::CONFIG,
+            "error: the config is invalid (see above); no job was run".into(),
+        ));
+    }
+    for n in &loaded.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(())
+}
+
+/// The run directory (`/tmp/travis-local-XXXX`) and the run id taken from its name.
+fn make_run_dir() -> Result<(tempfile::TempDir, String), Fail> {
+    let run_dir = tempfile::Builder::new()
+        .prefix("travis-local-")
+        .tempdir()
+        .map_err(|e| {
             Fail(
                 exit::ENVIRONMENT,
-                format!("error: cannot create {}: {e}", p.run.home_dir.display()),
+                format!("error: cannot create a temporary directory: {e}"),
             )
         })?;
-    }
+    let run_id = run_dir
+        .path()
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_start_matches("travis-local-")
+                .to_lowercase()
+        })
+        .unwrap_or_else(|| "run".into());
+    Ok((run_dir, run_id))
+}
 
-    let executor = factory(args.executor, &local).map_err(|e| {
-        Fail(
-            if e.environment {
-                exit::ENVIRONMENT
-            } else {
-                exit::ERRORED
-            },
-            format!("error: {}", e.message),
-        )
-    })?;
+/// What every job of the run shares when it is compiled.
+struct JobContext<'a> {
+    args: &'a RunArgs,
+    run_dir: &'a Path,
+    run_id: &'a str,
+    facts: &'a travis_local_matrix::BuildFacts,
+    root_config: &'a serde_json::Value,
+    source_dir: &'a Path,
+    exclude: Vec<PathBuf>,
+    secure_entries: Vec<travis_local_script::secrets::SecureEntry>,
+    local: &'a LocalConfig,
+    secrets: &'a travis_local_script::Secrets,
+}
+
+impl JobContext<'_> {
+    /// Compile each selected job and create its home directory.
+    fn prepare_jobs(
+        &self,
+        selected: &[&travis_local_matrix::Job],
+    ) -> Result<Vec<PreparedJob>, Fail> {
+        let host = self.args.executor == ExecutorKind::Host;
+        let mut prepared = Vec::new();
+        for job in selected {
+            let home = self.run_dir.join(&job.number).join("home").join("travis");
+            let build_dir = home.join("build").join(&self.facts.repo);
+            let opts = CompileOptions {
+                deploy: self.args.deploy,
+                // The host path for both executors: the Docker executor mounts the job's
+                // directory at the same absolute path (and also at /home/travis), so
+                // `docker-compose` bind mounts made inside the job resolve on the host.
+                build_dir: Some(build_dir.display().to_string()),
+                home_dir: host.then(|| home.display().to_string()),
+                color: true,
+                local_env: self.local.env.clone(),
+                secure_entries: self.secure_entries.clone(),
+                ..Default::default()
+            };
+            let compiled = travis_local_script::compile(job, self.facts, self.secrets, &opts);
+            prepared.push(PreparedJob {
+                run: JobRun {
+                    number: job.number.clone(),
+                    run_id: self.run_id.to_string(),
+                    script: compiled.script,
+                    env: compiled.env,
+                    build_dir,
+                    home_dir: home,
+                    repo_slug: self.facts.repo.clone(),
+                    config: job.config.clone(),
+                },
+                stage: job.stage.clone(),
+                name: job.name.clone(),
+                description: describe(&job.config, self.root_config),
+                allow_failure: job.allow_failure,
+                mask: compiled.mask,
+                notices: compiled.notices,
+                job_env: compiled.job_env,
+                source_dir: self.source_dir.to_path_buf(),
+                exclude: self.exclude.clone(),
+            });
+        }
+        for p in &prepared {
+            std::fs::create_dir_all(&p.run.home_dir).map_err(|e| {
+                Fail(
+                    exit::ENVIRONMENT,
+                    format!("error: cannot create {}: {e}", p.run.home_dir.display()),
+                )
+            })?;
+        }
+        Ok(prepared)
+    }
+}
+
+/// Build the chosen executor and let it prepare the jobs (images, networks); its
+/// progress goes to stderr, masked.
+fn start_executor(
+    args: &RunArgs,
+    factory: &ExecutorFactory<'_>,
+    local: &LocalConfig,
+    prepared: &[PreparedJob],
+    run_id: &str,
+) -> Result<Box<dyn Executor>, Fail> {
+    let code = |e: &ExecError| {
+        if e.environment {
+            exit::ENVIRONMENT
+        } else {
+            exit::ERRORED
+        }
+    };
+    let executor = factory(args.executor, local)
+        .map_err(|e| Fail(code(&e), format!("error: {}", e.message)))?;
     let runs: Vec<JobRun> = prepared.iter().map(|p| p.run.clone()).collect();
     let all_mask: Vec<String> = prepared
         .iter()
@@ -320,114 +422,87 @@ fn run(
     let prepared_ok = executor.prepare(&runs, &prep_sink);
     prep_sink.finish();
     if let Err(e) = prepared_ok {
-        let _ = executor.cleanup(&run_id);
+        let _ = executor.cleanup(run_id);
         return Err(Fail(
-            if e.environment {
-                exit::ENVIRONMENT
-            } else {
-                exit::ERRORED
-            },
+            code(&e),
             format!("error: {} executor: {}", executor.name(), e.message),
         ));
     }
+    Ok(executor)
+}
 
+/// Human or JSON lines; colour and collapsed folds only on a terminal.
+fn output_style(args: &RunArgs, jobs: usize) -> Style {
+    let json = args.format == Format::Json;
     let tty = std::io::stdout().is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let style = Style {
+    Style {
         json,
         collapse: tty && !args.verbose && !json,
         color: color && !json,
-        prefix: args.parallel > 1 && prepared.len() > 1,
-    };
-    let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
-    let orchestrator = Orchestrator {
-        executor: executor.as_ref(),
-        hooks,
-        settings: RunSettings {
-            parallel: usize::from(args.parallel),
-            style,
-            silence_timeout: args.log_silence_timeout,
-            job_timeout: args.job_timeout,
-            fast_finish: plan.fast_finish,
-        },
-        out: out.clone(),
-        interrupts: interrupts.clone(),
-        environment_problem: AtomicBool::new(false),
-    };
-    interrupts.arm();
-    let outcomes = orchestrator.run_build(&stage_names, &prepared);
-    let _ = executor.cleanup(&run_id);
+        prefix: args.parallel > 1 && jobs > 1,
+    }
+}
 
-    let result = orchestrate::build_result(&stage_names, &outcomes);
-    let interrupted = interrupts.interrupted();
-    let stop = interrupts.stop_signal();
-    let env_problem = orchestrator
-        .environment_problem
-        .load(std::sync::atomic::Ordering::SeqCst);
-    let code = if interrupted {
-        exit::signal(stop)
-    } else if env_problem && result != JobResult::Passed {
-        exit::ENVIRONMENT
-    } else {
-        exit::build(result)
-    };
-    let kept = if args.keep {
-        Some(run_dir.keep())
-    } else {
-        None
-    };
-    if json {
-        let v = serde_json::json!({
-            "event": "build_finished",
-            "result": if interrupted { "canceled" } else { result.as_str() },
-            "exit_code": code,
-            "interrupted": interrupted,
-            "signal": interrupted.then(|| stop.name()),
-            "jobs": outcomes,
-            "kept": kept.as_ref().map(|p| p.display().to_string()),
-        });
-        let masked = travis_local_script::Masker::new(&all_mask).mask_all(v.to_string().as_bytes());
-        out.line(String::from_utf8_lossy(&masked).into_owned());
-    } else {
-        let mut lines = orchestrate::summary_lines(&outcomes, result, style.color);
-        if interrupted {
-            lines.push(format!("{}.", stop.title()));
-        }
-        if env_problem {
-            lines.push(format!(
-                "The {} executor reported an environment problem (see the job logs).",
-                executor.name()
-            ));
-        }
-        let masker = travis_local_script::Masker::new(&all_mask);
-        let lines: Vec<String> = lines
-            .iter()
-            .map(|l| String::from_utf8_lossy(&masker.mask_all(l.as_bytes())).into_owned())
-            .collect();
-        out.lines(&lines);
-    }
-    if let Some(path) = &kept {
-        let msg = format!(
-            "Kept the job directories in {} (one per job: <job>/home/travis)",
-            path.display()
-        );
-        if json {
-            eprintln!("{msg}");
+/// How the build ended.
+struct Finished {
+    result: JobResult,
+    interrupted: bool,
+    stop: orchestrate::StopSignal,
+    env_problem: bool,
+    executor: String,
+    /// Every job's secret values: the report is masked too.
+    mask: Vec<String>,
+}
+
+impl Finished {
+    fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            exit::signal(self.stop)
+        } else if self.env_problem && self.result != JobResult::Passed {
+            exit::ENVIRONMENT
         } else {
-            out.line(msg);
+            exit::build(self.result)
         }
     }
-    if let Some(path) = &args.junit {
-        if let Err(e) = travis_local_runner::junit::write(path, &stage_names, &outcomes) {
-            eprintln!("error: --junit: {e}");
-            return Ok(if code == exit::OK {
-                exit::ENVIRONMENT
-            } else {
-                code
-            });
+
+    /// The `build_finished` event (summary table, or JSON), the JUnit file; returns the
+    /// exit code.
+    fn report(
+        &self,
+        args: &RunArgs,
+        out: &Output,
+        style: Style,
+        stage_names: &[String],
+        outcomes: &[orchestrate::JobOutcome],
+        kept: Option<PathBuf>,
+    ) -> i32 {
+        let code = self.exit_code();
+        emit(
+            out,
+            style,
+            &self.mask,
+            Event::BuildFinished {
+                result: self.result,
+                exit_code: code,
+                stopped_by: self.interrupted.then_some(self.stop),
+                jobs: outcomes.to_vec(),
+                environment_problem: self.env_problem.then(|| self.executor.clone()),
+                kept: kept.as_ref().map(|p| p.display().to_string()),
+            },
+        );
+        if let Some(path) = &args.junit {
+            if let Err(e) = travis_local_runner::junit::write(path, stage_names, outcomes) {
+                eprintln!("error: --junit: {e}");
+                return if code == exit::OK {
+                    exit::ENVIRONMENT
+                } else {
+                    code
+                };
+            }
         }
+        code
     }
-    Ok(code)
 }
 
 /// One line on stderr when earlier runs left things behind (their travis-local died).
@@ -504,13 +579,13 @@ fn secrets_files_in(repo: &Path, used: Option<&Path>) -> Vec<PathBuf> {
     out
 }
 
-fn say_nothing_runs(out: &Output, json: bool, why: &str) {
-    if json {
-        out.line(
-            serde_json::json!({"event": "build_finished", "result": "none", "exit_code": 0, "reason": why, "jobs": []})
-                .to_string(),
-        );
-    } else {
-        out.line(format!("No job would run: {why}."));
-    }
+fn say_nothing_runs(out: &Output, style: Style, why: &str) {
+    emit(
+        out,
+        style,
+        &[],
+        Event::NothingRuns {
+            reason: why.to_string(),
+        },
+    );
 }

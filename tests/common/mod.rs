@@ -246,6 +246,82 @@ pub fn run_bin(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        repo: None,
+    }
+}
+
+/// A binary test, just-style: a committed repository, a command line, then assertions on
+/// the [`Run`]:
+///
+/// ```ignore
+/// Test::new().config("script: [true]\n").args(&["run", "--executor", "host"]).run()
+///     .exit(0).stdout("Build passed.");
+/// ```
+///
+/// The repository is [`committed_repo`] (branch master, origin github.com/o/r); it lives
+/// as long as the returned `Run`.
+#[derive(Default)]
+pub struct Test {
+    config: String,
+    files: Vec<(String, String)>,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    subdir: Option<String>,
+}
+
+impl Test {
+    pub fn new() -> Self {
+        Test {
+            config: "language: minimal\nscript: [true]\n".into(),
+            ..Default::default()
+        }
+    }
+    /// The `.travis.yml` text.
+    pub fn config(mut self, yml: &str) -> Self {
+        self.config = yml.into();
+        self
+    }
+    /// Another committed file (`*.sh` is made executable).
+    pub fn file(mut self, name: &str, text: &str) -> Self {
+        self.files.push((name.into(), text.into()));
+        self
+    }
+    /// The command line after `travis-local` (appends).
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.envs.push((name.into(), value.into()));
+        self
+    }
+    /// Run from this subdirectory of the repository (created, with a file in it).
+    pub fn in_subdir(mut self, dir: &str) -> Self {
+        self.files.push((format!("{dir}/.keep"), String::new()));
+        self.subdir = Some(dir.into());
+        self
+    }
+    /// Make the repository, run the binary in it and wait.
+    pub fn run(self) -> Run {
+        let files: Vec<(&str, &str)> = self
+            .files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let repo = committed_repo(&self.config, &files);
+        let dir = match &self.subdir {
+            Some(sub) => repo.path().join(sub),
+            None => repo.path().to_path_buf(),
+        };
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = self
+            .envs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut r = run_bin(&dir, &args, &envs);
+        r.repo = Some(repo);
+        r
     }
 }
 
@@ -257,9 +333,24 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// The repository a [`Test`] made (removed when the `Run` is dropped).
+    pub repo: Option<tempfile::TempDir>,
 }
 
 impl Run {
+    /// Standard output contains `text`.
+    pub fn stdout(&self, text: &str) -> &Self {
+        self.contains(text)
+    }
+    /// Standard error contains `text`.
+    pub fn stderr(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "{text:?} not on stderr\n{}",
+            self.dump()
+        );
+        self
+    }
     pub fn lines(&self) -> Vec<&str> {
         self.stdout.lines().collect()
     }

@@ -7,5 +7,6 @@ pub mod host;
 pub mod junit;
 pub mod orchestrate;
 pub mod render;
+pub mod report;
 pub mod state;
 pub mod worktree;

@@ -20,6 +20,7 @@ use crate::executor::{
     CancelReason, CancelToken, ExecError, Executor, JobEnd, JobHook, JobRun, OutputSink,
 };
 use crate::render::{LogEvent, LogParser, Output, Printer, Style};
+use crate::report::Event;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -501,11 +502,18 @@ impl Orchestrator<'_> {
     }
 
     fn announce_skip(&self, job: &PreparedJob, reason: &str) {
-        if self.settings.style.json {
-            return; // job_finished{canceled} says it
-        }
-        self.out
-            .line(format!("Job {} canceled: {reason}", job.run.number));
+        self.emit(
+            &job.mask,
+            Event::JobSkipped {
+                job: job.run.number.clone(),
+                reason: reason.to_string(),
+            },
+        );
+    }
+
+    /// An event for the user, masked with `mask` (see [`crate::report`]).
+    fn emit(&self, mask: &[String], event: Event) {
+        crate::report::emit(&self.out, self.settings.style, mask, event);
     }
 
     fn run_stage(&self, jobs: &[PreparedJob], idx: &[usize], outcomes: &mut [Option<JobOutcome>]) {
@@ -566,37 +574,16 @@ impl Orchestrator<'_> {
         let style = self.settings.style;
         let number = job.run.number.clone();
         let started = Instant::now();
-        if style.json {
-            self.out.line(
-                serde_json::json!({
-                    "event": "job_started", "job": number, "stage": job.stage,
-                    "name": job.name, "allow_failure": job.allow_failure,
-                })
-                .to_string(),
-            );
-        } else {
-            let mut title = format!("Job {number}");
-            if !job.stage.is_empty() {
-                title.push_str(&format!(" · stage {}", job.stage));
-            }
-            if let Some(n) = &job.name {
-                title.push_str(&format!(" · {n}"));
-            }
-            if !job.description.is_empty() {
-                title.push_str(&format!(" · {}", job.description));
-            }
-            if job.allow_failure {
-                title.push_str(" · allowed to fail");
-            }
-            let title = String::from_utf8_lossy(&Masker::new(&job.mask).mask_all(title.as_bytes()))
-                .into_owned();
-            let line = if style.color {
-                format!("\x1b[1m━━ {title} ━━\x1b[0m")
-            } else {
-                format!("== {title} ==")
-            };
-            self.out.line(line);
-        }
+        self.emit(
+            &job.mask,
+            Event::JobStarted {
+                job: number.clone(),
+                stage: job.stage.clone(),
+                name: job.name.clone(),
+                description: job.description.clone(),
+                allow_failure: job.allow_failure,
+            },
+        );
 
         // Hooks first: their secrets must be masked too.
         let mut run = job.run.clone();
@@ -717,23 +704,7 @@ impl Orchestrator<'_> {
             reason,
             log_tail: sink.tail(),
         };
-        if style.json {
-            let mut v = serde_json::to_value(&outcome).unwrap_or_default();
-            if let Some(m) = v.as_object_mut() {
-                m.insert("event".into(), "job_finished".into());
-            }
-            let masked = Masker::new(&mask).mask_all(v.to_string().as_bytes());
-            self.out.line(String::from_utf8_lossy(&masked).into_owned());
-        } else {
-            let code = exit_code
-                .map(|c| format!(" (exit {c})"))
-                .unwrap_or_default();
-            self.out.line(format!(
-                "Job {number} {}{code} in {}",
-                result.as_str(),
-                crate::duration::short(duration)
-            ));
-        }
+        self.emit(&mask, Event::JobFinished(outcome.clone()));
         outcome
     }
 }
