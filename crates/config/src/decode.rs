@@ -13,6 +13,8 @@ use serde_json::{json, Map, Value as J};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+mod scalars;
+
 pub struct Decoder<'a> {
     pub file: &'a str,
     pub text: &'a str,
@@ -360,103 +362,90 @@ impl<'a> Decoder<'a> {
         );
     }
 
-    fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
-        // non-map values: cache shorthand, prefix, pick
-        let secure_prefix =
-            is_secure_map(n) && s.prop("secure").is_none() && matches!(&s.prefix, Some((_, false)));
-        let entries: &[(Key, Node)] = match &n.value {
-            Value::Map(m) if !secure_prefix => m,
-            _ => {
-                if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
-                    let b = match &n.value {
-                        Value::Scalar {
-                            value: Scalar::Bool(b),
-                            ..
-                        } => Some(*b),
-                        Value::Scalar {
-                            value: Scalar::Str(v),
-                            ..
-                        } if v == "yes" => Some(true),
-                        Value::Scalar {
-                            value: Scalar::Str(v),
-                            ..
-                        } if v == "no" => Some(false),
-                        _ => None,
-                    };
-                    if let Some(b) = b {
-                        let mut m = Map::new();
-                        m.insert("enabled".into(), J::Bool(b));
-                        return J::Object(m);
-                    }
-                }
-                if s.changes.iter().any(|c| c == "cache") && matches!(ty(n), T::Str | T::Seq) {
-                    return self.cache_shorthand(s, n, path, ptr);
-                }
-                if let Some((pk, only_str)) = &s.prefix {
-                    if !n.is_null() && (!only_str || ty(n) == T::Str) {
-                        let key = Key {
-                            name: pk.clone(),
-                            span: n.span,
-                            anchored: false,
-                        };
-                        let wrapped = Node {
-                            value: Value::Map(vec![(key, n.clone())]),
-                            span: n.span,
-                        };
-                        return self.map(s, &wrapped, path, ptr);
-                    }
-                }
-                if let Value::Seq(items) = &n.value {
-                    if let Some(first) = items.first() {
-                        if ty(first) == T::Map {
-                            let v = first.to_json();
-                            self.msg(
-                                Level::Warn,
-                                path,
-                                "unexpected_seq",
-                                json!({"value": v}),
-                                Some(n.span),
-                                format!(
-                                    "unexpected sequence, using the first value ({})",
-                                    short(&v)
-                                ),
-                                None,
-                            );
-                            return self.map(s, first, path, ptr);
-                        }
-                    }
-                }
-                if n.is_null() {
-                    return J::Null;
-                }
-                if matches!(s.kind, Kind::Object) {
-                    return n.to_json();
-                }
-                self.invalid_type("map", n, path);
-                return n.to_json();
+    /// A map-typed key given something else: `enabled` shorthands (`addons: {x: true}`),
+    /// cache shorthands, prefix keys (`deploy: heroku`), a sequence of maps (first one
+    /// used), null, or an invalid type.
+    fn map_from_other(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
+            let b = match &n.value {
+                Value::Scalar {
+                    value: Scalar::Bool(b),
+                    ..
+                } => Some(*b),
+                Value::Scalar {
+                    value: Scalar::Str(v),
+                    ..
+                } if v == "yes" => Some(true),
+                Value::Scalar {
+                    value: Scalar::Str(v),
+                    ..
+                } if v == "no" => Some(false),
+                _ => None,
+            };
+            if let Some(b) = b {
+                let mut m = Map::new();
+                m.insert("enabled".into(), J::Bool(b));
+                return J::Object(m);
             }
-        };
-        let (props, pattern, strict) = match &s.kind {
-            Kind::Map {
-                props,
-                pattern,
-                strict,
-            } => (props, pattern, *strict || !props.is_empty()),
-            _ => {
-                // free-form object: keep everything
-                let mut out = Map::new();
-                for (k, v) in entries {
-                    let p = self.cp(ptr, &k.name);
-                    self.span(p, v.span);
-                    out.insert(k.name.clone(), v.to_json());
-                }
-                return J::Object(out);
+        }
+        if s.changes.iter().any(|c| c == "cache") && matches!(ty(n), T::Str | T::Seq) {
+            return self.cache_shorthand(s, n, path, ptr);
+        }
+        if let Some((pk, only_str)) = &s.prefix {
+            if !n.is_null() && (!only_str || ty(n) == T::Str) {
+                let key = Key {
+                    name: pk.clone(),
+                    span: n.span,
+                    anchored: false,
+                };
+                let wrapped = Node {
+                    value: Value::Map(vec![(key, n.clone())]),
+                    span: n.span,
+                };
+                return self.map(s, &wrapped, path, ptr);
             }
-        };
+        }
+        if let Value::Seq(items) = &n.value {
+            if let Some(first) = items.first() {
+                if ty(first) == T::Map {
+                    let v = first.to_json();
+                    self.msg(
+                        Level::Warn,
+                        path,
+                        "unexpected_seq",
+                        json!({"value": v}),
+                        Some(n.span),
+                        format!("unexpected sequence, using the first value ({})", short(&v)),
+                        None,
+                    );
+                    return self.map(s, first, path, ptr);
+                }
+            }
+        }
+        if n.is_null() {
+            return J::Null;
+        }
+        if matches!(s.kind, Kind::Object) {
+            return n.to_json();
+        }
+        self.invalid_type("map", n, path);
+        n.to_json()
+    }
+
+    /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses,
+    /// cleaned-up and moved keys resolved, unknown keys reported; unknown (and private)
+    /// keys first, as travis-yml re-inserts the known ones.
+    #[allow(clippy::type_complexity)]
+    fn fix_keys<'n>(
+        &mut self,
+        s: &Arc<Schema>,
+        props: &[(String, Arc<Schema>)],
+        strict: bool,
+        entries: &'n [(Key, Node)],
+        path: &str,
+    ) -> Vec<(String, &'n Key, &'n Node, bool)> {
         let prop = |name: &str| s.prop(name).cloned();
         let alias_of = |name: &str| s.alias_of(name).cloned();
-
-        // 1. key fixes
         let mut fixed: Vec<(String, &Key, &Node, bool)> = Vec::new(); // (name, key, node, moved)
         let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
         for (k, v) in entries {
@@ -580,6 +569,38 @@ impl<'a> Decoder<'a> {
             .partition(|e| !props.is_empty() && prop(&e.0).is_none());
         let mut fixed = unknown_first;
         fixed.extend(known);
+        fixed
+    }
+
+    fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        // non-map values: cache shorthand, prefix, pick
+        let secure_prefix =
+            is_secure_map(n) && s.prop("secure").is_none() && matches!(&s.prefix, Some((_, false)));
+        let entries: &[(Key, Node)] = match &n.value {
+            Value::Map(m) if !secure_prefix => m,
+            _ => return self.map_from_other(s, n, path, ptr),
+        };
+        let (props, pattern, strict) = match &s.kind {
+            Kind::Map {
+                props,
+                pattern,
+                strict,
+            } => (props, pattern, *strict || !props.is_empty()),
+            _ => {
+                // free-form object: keep everything
+                let mut out = Map::new();
+                for (k, v) in entries {
+                    let p = self.cp(ptr, &k.name);
+                    self.span(p, v.span);
+                    out.insert(k.name.clone(), v.to_json());
+                }
+                return J::Object(out);
+            }
+        };
+        let prop = |name: &str| s.prop(name).cloned();
+
+        // 1. key fixes
+        let mut fixed = self.fix_keys(s, props, strict, entries, path);
 
         // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
         let holder: (Key, Node);
@@ -1069,7 +1090,10 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A scalar value: a one-item sequence where a scalar belongs is unwrapped (with a
+    /// warning), then the value is checked and converted by its kind.
     fn scalar(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
+        let _ = ptr;
         // pick
         let n = match &n.value {
             Value::Seq(items) => match items.first() {
@@ -1094,257 +1118,14 @@ impl<'a> Decoder<'a> {
             return J::Null;
         }
         match &s.kind {
-            Kind::Secure => match &n.value {
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } => {
-                    let env_ref = v.starts_with('$') && !v.contains(":$");
-                    if s.strict_secure && !env_ref {
-                        self.msg(
-                            Level::Alert,
-                            path,
-                            "secure",
-                            json!({"type": "str"}),
-                            Some(n.span),
-                            "expected an encrypted string".into(),
-                            Some(
-                                "encrypt it with `travis encrypt` or use a repository setting"
-                                    .into(),
-                            ),
-                        );
-                    }
-                    J::String(v.clone())
-                }
-                Value::Map(m) if m.len() == 1 && m[0].0.name == "secure" => {
-                    let inner = m[0].1.to_json();
-                    if let Some(sv) = inner.as_str() {
-                        if s.strict_secure && !strict_base64(sv) {
-                            let p = format!("{path}.secure");
-                            let val = json!({"secure": sv});
-                            self.msg(
-                                Level::Warn,
-                                &p,
-                                "invalid_secure",
-                                json!({"value": val}),
-                                Some(m[0].1.span),
-                                format!("invalid value on secure string: {}", short(&val)),
-                                None,
-                            );
-                        }
-                    }
-                    json!({"secure": inner})
-                }
-                Value::Scalar {
-                    value: Scalar::Int(i),
-                    ..
-                } => J::String(i.to_string()),
-                Value::Scalar {
-                    value: Scalar::Bool(b),
-                    ..
-                } => J::String(b.to_string()),
-                _ => {
-                    self.invalid_type("str", n, path);
-                    n.to_json()
-                }
-            },
-            Kind::Bool => {
-                let b = match &n.value {
-                    Value::Scalar {
-                        value: Scalar::Bool(b),
-                        ..
-                    } => Some(*b),
-                    Value::Scalar {
-                        value: Scalar::Str(v),
-                        ..
-                    } => {
-                        let l = v.to_ascii_lowercase();
-                        if TRUE_STRS.contains(&l.as_str()) {
-                            Some(true)
-                        } else if FALSE_STRS.contains(&l.as_str()) {
-                            Some(false)
-                        } else {
-                            None
-                        }
-                    }
-                    _ => None,
-                };
-                match b {
-                    Some(b) => {
-                        if let Some(allowed) = &s.bool_enum {
-                            if !allowed.contains(&b) {
-                                self.msg(
-                                    Level::Error,
-                                    path,
-                                    "unknown_value",
-                                    json!({"value": b}),
-                                    Some(n.span),
-                                    format!("dropping unknown value: {b}"),
-                                    None,
-                                );
-                            }
-                        }
-                        J::Bool(b)
-                    }
-                    None => {
-                        self.invalid_type("bool", n, path);
-                        n.to_json()
-                    }
-                }
-            }
-            Kind::Num => match &n.value {
-                Value::Scalar {
-                    value: Scalar::Int(i),
-                    ..
-                } => J::from(*i),
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } => match v.parse::<i64>() {
-                    Ok(i) => J::from(i),
-                    Err(_) => match v.parse::<f64>() {
-                        Ok(f) => serde_json::Number::from_f64(f)
-                            .map(J::Number)
-                            .unwrap_or(J::Null),
-                        Err(_) => {
-                            self.invalid_type("num", n, path);
-                            n.to_json()
-                        }
-                    },
-                },
-                _ => {
-                    self.invalid_type("num", n, path);
-                    n.to_json()
-                }
-            },
+            Kind::Secure => self.secure_value(s, n, path),
+            Kind::Bool => self.bool_value(s, n, path),
+            Kind::Num => self.num_value(n, path),
             Kind::Str {
                 enumeration,
                 values,
                 pattern,
-            } => {
-                let mut v = match &n.value {
-                    Value::Scalar {
-                        value: Scalar::Str(v),
-                        ..
-                    } => v.clone(),
-                    Value::Scalar {
-                        value: Scalar::Int(i),
-                        ..
-                    } => i.to_string(),
-                    Value::Scalar {
-                        value: Scalar::Bool(b),
-                        ..
-                    } => b.to_string(),
-                    _ => {
-                        self.invalid_type("str", n, path);
-                        return n.to_json();
-                    }
-                };
-                if let Some(en) = enumeration {
-                    if s.downcase && v.chars().any(|c| c.is_uppercase()) {
-                        let lower = v.to_lowercase();
-                        self.msg(
-                            Level::Info,
-                            path,
-                            "downcase",
-                            json!({"value": v}),
-                            Some(n.span),
-                            format!("using lower case of {v}"),
-                            None,
-                        );
-                        v = lower;
-                    }
-                    if !en.contains(&v) {
-                        // aliases
-                        let alias = values
-                            .iter()
-                            .find(|(_, info)| info.aliases.contains(&v))
-                            .map(|(k, _)| k.clone());
-                        if let Some(target) = alias {
-                            self.msg(
-                                Level::Info,
-                                path,
-                                "alias_value",
-                                json!({"alias": v, "value": target}),
-                                Some(n.span),
-                                format!("the value {v} is an alias for {target}, using {target}"),
-                                None,
-                            );
-                            v = target;
-                        } else if let Some(m) = levenshtein_match(en.iter().map(String::as_str), &v)
-                        {
-                            self.msg(
-                                Level::Warn,
-                                path,
-                                "find_value",
-                                json!({"original": v, "value": m}),
-                                Some(n.span),
-                                format!("value `{v}` is not known, but `{m}` is, using `{m}`"),
-                                None,
-                            );
-                            v = m;
-                        } else {
-                            let cleaned: String = v
-                                .lines()
-                                .next()
-                                .unwrap_or("")
-                                .chars()
-                                .filter(|c| {
-                                    c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.'
-                                })
-                                .collect();
-                            if cleaned != v && en.contains(&cleaned) {
-                                self.msg(
-                                    Level::Warn,
-                                    path,
-                                    "clean_value",
-                                    json!({"original": v, "value": cleaned}),
-                                    Some(n.span),
-                                    format!("value `{v}` is not known, but `{cleaned}` is, using `{cleaned}`"),
-                                    None,
-                                );
-                                v = cleaned;
-                            } else {
-                                self.msg(
-                                    Level::Error,
-                                    path,
-                                    "unknown_value",
-                                    json!({"value": v}),
-                                    Some(n.span),
-                                    format!("dropping unknown value: {v}"),
-                                    Some(format!("known values: {}", en.join(", "))),
-                                );
-                            }
-                        }
-                    }
-                    if let Some(info) = values.get(&v).and_then(|i| i.deprecated.clone()) {
-                        self.msg(
-                            Level::Warn,
-                            path,
-                            "deprecated_value",
-                            json!({"value": v, "info": info}),
-                            Some(n.span),
-                            format!("deprecated value: {v:?} ({info})"),
-                            None,
-                        );
-                    }
-                }
-                if let Some(p) = pattern {
-                    if !matches_format(p, &v) {
-                        self.msg(
-                            Level::Error,
-                            path,
-                            "invalid_format",
-                            json!({"format": p, "value": v}),
-                            Some(n.span),
-                            format!("dropping invalid format {v}"),
-                            Some("expected e.g. `~> 1.0`".into()),
-                        );
-                    }
-                }
-                let _ = ptr;
-                J::String(v)
-            }
+            } => self.str_value(s, n, path, enumeration.as_ref(), values, pattern.as_deref()),
             _ => n.to_json(),
         }
     }
