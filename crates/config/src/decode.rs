@@ -434,7 +434,9 @@ impl<'a> Decoder<'a> {
 
     /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses,
     /// cleaned-up and moved keys resolved, unknown keys reported; unknown (and private)
-    /// keys first, as travis-yml re-inserts the known ones.
+    /// keys first, as travis-yml re-inserts the known ones. About 130 lines: one loop over
+    /// the entries whose branches (alias, misspelling, clean-up, move, unknown) each
+    /// report one finding; splitting it would scatter travis-yml's precedence order.
     #[allow(clippy::type_complexity)]
     fn fix_keys<'n>(
         &mut self,
@@ -572,6 +574,112 @@ impl<'a> Decoder<'a> {
         fixed
     }
 
+    /// One entry of a map after the key fixes: a known key walked with its schema (and
+    /// deprecations reported), a pattern key walked with the pattern's, an unknown key
+    /// reported and kept as it is.
+    fn map_entry(
+        &mut self,
+        s: &Arc<Schema>,
+        no_props: bool,
+        pattern: Option<&Arc<Schema>>,
+        (path, ptr): (&str, &str),
+        (name, key, node): (&String, &Key, &Node),
+        out: &mut Map<String, J>,
+    ) {
+        let props_is_empty = no_props;
+        let prop = |name: &str| s.prop(name).cloned();
+        let cpath = child_path(path, name);
+        let cptr = self.cp(ptr, name);
+        if let Some(ps) = prop(name) {
+            if let Some(info) = &ps.deprecated {
+                self.msg(
+                    Level::Warn,
+                    path,
+                    "deprecated_key",
+                    json!({"key": name, "info": info}),
+                    Some(key.span),
+                    format!("deprecated key: {name:?} ({info})"),
+                    None,
+                );
+            }
+            let v = self.walk(&ps, node, &cpath, &cptr);
+            if name == "if" {
+                self.check_condition(node, &cpath);
+            }
+            if v.is_null() {
+                out.shift_remove(name);
+                return;
+            }
+            out.insert(name.clone(), v);
+        } else if let Some(pat) = pattern {
+            let v = self.walk(pat, node, &cpath, &cptr);
+            out.insert(name.clone(), v);
+        } else {
+            if !is_custom(name) && !props_is_empty {
+                let v = node.to_json();
+                if key.anchored || self.anchored.contains(name) {
+                    self.msg(
+                        Level::Warn,
+                        path,
+                        "deprecated_key",
+                        json!({"key": name, "info": "anchor on a non-private key"}),
+                        Some(key.span),
+                        format!("deprecated key: {name:?} (anchor on a non-private key)"),
+                        Some("prefix keys that only hold YAML anchors with `_`".into()),
+                    );
+                } else {
+                    self.msg(
+                        Level::Warn,
+                        path,
+                        "unknown_key",
+                        json!({"key": name, "value": v}),
+                        Some(key.span),
+                        format!("unknown key `{name}` ({})", short(&v)),
+                        None,
+                    );
+                }
+            }
+            out.insert(name.clone(), node.to_json());
+        }
+    }
+
+    /// travis-yml's `missing`: the defaults of absent keys (an info finding each).
+    fn add_defaults(
+        &mut self,
+        props: &[(String, Arc<Schema>)],
+        path: &str,
+        out: &mut Map<String, J>,
+    ) {
+        for (k, ps) in props {
+            if ps.defaults.is_empty() || out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
+                continue;
+            }
+            if let Some(d) = self.default_for(ps, out) {
+                self.msg(
+                    Level::Info,
+                    path,
+                    "default",
+                    json!({"key": k, "default": d}),
+                    None,
+                    format!("missing {k}, using the default {d}"),
+                    None,
+                );
+                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(ps) {
+                    J::Array(vec![d])
+                } else {
+                    d
+                };
+                out.insert(k.clone(), val);
+            }
+        }
+    }
+
+    /// A map, in travis-yml's order of steps: non-map shorthands ([`Self::map_from_other`]),
+    /// key fixes ([`Self::fix_keys`]), the prefix key, positions of required and defaulted
+    /// keys, each entry ([`Self::map_entry`]), inheritance, defaults
+    /// ([`Self::add_defaults`]), the final key order and required keys. It stays one
+    /// function (about 170 lines) because the steps share the placeholder order of `out`
+    /// and the deploy provider context, which travis-yml's output depends on.
     fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         // non-map values: cache shorthand, prefix, pick
         let secure_prefix =
@@ -682,110 +790,25 @@ impl<'a> Decoder<'a> {
         }
 
         for (name, key, node, _) in &fixed {
-            let cpath = child_path(path, name);
-            let cptr = self.cp(ptr, name);
-            if let Some(ps) = prop(name) {
-                if let Some(info) = &ps.deprecated {
-                    self.msg(
-                        Level::Warn,
-                        path,
-                        "deprecated_key",
-                        json!({"key": name, "info": info}),
-                        Some(key.span),
-                        format!("deprecated key: {name:?} ({info})"),
-                        None,
-                    );
-                }
-                let v = self.walk(&ps, node, &cpath, &cptr);
-                if name == "if" {
-                    self.check_condition(node, &cpath);
-                }
-                if v.is_null() {
-                    out.shift_remove(name);
-                    continue;
-                }
-                out.insert(name.clone(), v);
-            } else if let Some(pat) = &pattern {
-                let v = self.walk(pat, node, &cpath, &cptr);
-                out.insert(name.clone(), v);
-            } else {
-                if !is_custom(name) && !props.is_empty() {
-                    let v = node.to_json();
-                    if key.anchored || self.anchored.contains(name) {
-                        self.msg(
-                            Level::Warn,
-                            path,
-                            "deprecated_key",
-                            json!({"key": name, "info": "anchor on a non-private key"}),
-                            Some(key.span),
-                            format!("deprecated key: {name:?} (anchor on a non-private key)"),
-                            Some("prefix keys that only hold YAML anchors with `_`".into()),
-                        );
-                    } else {
-                        self.msg(
-                            Level::Warn,
-                            path,
-                            "unknown_key",
-                            json!({"key": name, "value": v}),
-                            Some(key.span),
-                            format!("unknown key `{name}` ({})", short(&v)),
-                            None,
-                        );
-                    }
-                }
-                out.insert(name.clone(), node.to_json());
-            }
+            self.map_entry(
+                s,
+                props.is_empty(),
+                pattern.as_ref(),
+                (path, ptr),
+                (name, key, node),
+                &mut out,
+            );
         }
         // notifications: root-level on_success/on_failure are inherited by every target
         if s.changes.iter().any(|c| c == "inherit") {
-            let inherited: Vec<(String, J)> = ["on_success", "on_failure"]
-                .iter()
-                .filter_map(|k| out.get(*k).map(|v| (k.to_string(), v.clone())))
-                .collect();
-            for (k, _) in &inherited {
-                out.shift_remove(k);
-            }
-            for (_, v) in out.iter_mut() {
-                if let J::Array(items) = v {
-                    for it in items.iter_mut() {
-                        if let J::Object(o) = it {
-                            for (k, iv) in &inherited {
-                                if !o.contains_key(k) {
-                                    o.insert(k.clone(), iv.clone());
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            inherit_notifications(&mut out);
             if out.is_empty() {
                 self.provider = saved_provider;
                 return J::Null;
             }
         }
         // 4. defaults
-        for (k, ps) in props {
-            if ps.defaults.is_empty() || out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
-                continue;
-            }
-            if let Some(d) = self.default_for(ps, &out) {
-                self.msg(
-                    Level::Info,
-                    path,
-                    "default",
-                    json!({"key": k, "default": d}),
-                    None,
-                    format!("missing {k}, using the default {d}"),
-                    None,
-                );
-                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(ps) {
-                    J::Array(vec![d])
-                } else {
-                    d
-                };
-                out.insert(k.clone(), val);
-            }
-        }
+        self.add_defaults(props, path, &mut out);
         // reorder so defaults sit where travis-yml puts them: required/default keys first
         if !order.is_empty() {
             let mut re = Map::new();
@@ -1158,6 +1181,30 @@ impl<'a> Decoder<'a> {
                     ),
                     None,
                 );
+            }
+        }
+    }
+}
+
+/// notifications: root-level `on_success`/`on_failure` are inherited by every target.
+fn inherit_notifications(out: &mut Map<String, J>) {
+    let inherited: Vec<(String, J)> = ["on_success", "on_failure"]
+        .iter()
+        .filter_map(|k| out.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    for (k, _) in &inherited {
+        out.shift_remove(k);
+    }
+    for (_, v) in out.iter_mut() {
+        if let J::Array(items) = v {
+            for it in items.iter_mut() {
+                if let J::Object(o) = it {
+                    for (k, iv) in &inherited {
+                        if !o.contains_key(k) {
+                            o.insert(k.clone(), iv.clone());
+                        }
+                    }
+                }
             }
         }
     }
