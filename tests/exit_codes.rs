@@ -196,3 +196,17 @@ fn local_config_unknown_key_has_its_line() {
         .exit(0)
         .stderr(".travis-local/config.yml:2:1: warn[unknown_key]: unknown key `imagse`");
 }
+
+#[test]
+fn completions_and_man_exit_codes() {
+    Test::new()
+        .args(&["completions", "bash"])
+        .run()
+        .exit(0)
+        .stdout("travis-local");
+    Test::new()
+        .args(&["completions", "nosuchshell"])
+        .run()
+        .exit(2);
+    Test::new().args(&["man"]).run().exit(0);
+}
