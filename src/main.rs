@@ -3,6 +3,7 @@
 //! exit code (documented in README.md, "Exit codes").
 
 mod complete;
+mod shellcheck;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -21,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate .travis.yml files offline, reporting every finding like travis-yml
-    Lint(travis_local_config::cli::LintArgs),
+    Lint(shellcheck::LintCommand),
     /// Parse and evaluate an `if:` condition
     Condition(travis_local_condition::cli::ConditionArgs),
     /// Show which jobs a push, tag or pull request would run, and why others would not
@@ -58,7 +59,7 @@ struct RunCommand {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Lint(args) => travis_local_config::cli::main(&args),
+        Command::Lint(args) => shellcheck::lint_main(&args),
         Command::Condition(args) => travis_local_condition::cli::main(&args),
         Command::Jobs(args) => travis_local_matrix::cli::main(&args),
         Command::Compile(args) => travis_local_script::cli::compile_main(&args),

@@ -48,6 +48,19 @@ pub enum ImageCommand {
     Bootstrap(BootstrapArgs),
     /// List the images travis-local built (bootstrap images and cached Travis layers)
     List,
+    /// Build the images that have a recipe in .travis-local/config.yml (all, or those named)
+    Build(BuildArgs),
+}
+
+/// `travis-local image build`
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// Images to build (names as in the recipes' `name:`) [default: every recipe]
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Rebuild images that are already present
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -122,8 +135,71 @@ fn with_engine<T>(
     .map_err(|e| fail(prefix, &e))
 }
 
+/// `image build`: 0 built or present, 2 unknown name, 3 invalid settings, 4 build failed.
+fn build_main(args: &BuildArgs) -> i32 {
+    let root = travis_local_script::cli::repo_root();
+    let local = match travis_local_config::local::LocalConfig::load(&root) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("travis-local image build: {e}");
+            return 3;
+        }
+    };
+    eprint!("{}", local.render_human(false));
+    if local.has_errors() {
+        eprintln!("travis-local image build: .travis-local/config.yml is invalid (see above)");
+        return 3;
+    }
+    let recipes = crate::recipes::from_local(&local);
+    for name in &args.names {
+        if !recipes.iter().any(|r| r.name() == name) {
+            let known: Vec<&str> = recipes.iter().map(|r| r.name()).collect();
+            eprintln!(
+                "travis-local image build: {name} has no recipe in {} (images with a recipe: {})",
+                travis_local_config::local::path_in(&root).display(),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            );
+            return 2;
+        }
+    }
+    let chosen: Vec<crate::recipes::Recipe> = recipes
+        .into_iter()
+        .filter(|r| args.names.is_empty() || args.names.iter().any(|n| n == r.name()))
+        .collect();
+    if chosen.is_empty() {
+        eprintln!("travis-local image build: no image has a recipe in .travis-local/config.yml");
+        return 0;
+    }
+    let force = args.force;
+    match with_engine("image build", move |d| {
+        Box::pin(async move {
+            let progress = crate::progress::Progress::new("image build");
+            for r in &chosen {
+                let present = d.inspect_image(r.name()).await.is_ok();
+                if present && !force {
+                    progress.println(&format!("{} is present (--force rebuilds it)", r.name()));
+                    continue;
+                }
+                progress.println(&format!(
+                    "building {} from its recipe ({}: {})",
+                    r.name(),
+                    r.location,
+                    r.describe()
+                ));
+                crate::recipes::build_locked(&d, r, true, &progress).await?;
+                println!("{}", r.name());
+            }
+            Ok(())
+        })
+    }) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
+
 pub fn image_main(args: &ImageArgs) -> i32 {
     match &args.command {
+        ImageCommand::Build(b) => build_main(b),
         ImageCommand::Bootstrap(b) => {
             let mut include: Vec<String> = DEFAULT_INCLUDE.split(',').map(str::to_string).collect();
             for pkg in &b.include {
@@ -152,6 +228,7 @@ pub fn image_main(args: &ImageArgs) -> i32 {
                 mirror: b.mirror.clone(),
                 attempts: b.attempts,
                 trust_host_ca: b.trust_host_ca,
+                labels: Vec::new(),
             };
             let tag = spec.tag.clone();
             match with_engine("image bootstrap", move |d| {

@@ -194,9 +194,14 @@ impl DockerExecutor {
         if let Some(tag) = layers.get(&base) {
             return Ok(tag.clone());
         }
-        let base_id = images::ensure(&self.docker, &base, self.settings.pull, &|line| {
-            progress.set_message(line)
-        })
+        let recipe = self.settings.project.recipe_for(&base);
+        let base_id = crate::recipes::ensure_image(
+            &self.docker,
+            &base,
+            self.settings.pull,
+            recipe,
+            progress,
+        )
         .await
         .map_err(|e| {
             env_err(format!(

@@ -15,6 +15,7 @@ pub mod images;
 pub mod layer;
 pub mod owned;
 pub mod progress;
+pub mod recipes;
 
 pub use executor::{DockerExecutor, Settings};
 use travis_local_config::local::LocalConfig;

@@ -223,7 +223,7 @@ fn run(
             e.message,
         )
     })?;
-    let local = load_local(tree.path())?;
+    let mut local = load_local(tree.path())?;
     let secure_entries =
         travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets);
     let exclude = secrets_files_in(&repo, secrets.file.as_deref());
@@ -255,6 +255,10 @@ fn run(
     // `clean` after a crash.
     tree.move_into(&run_dir.path().join("commit"))
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    // Image recipes' paths are relative to where the settings now are.
+    if local.path.is_some() {
+        local.path = Some(travis_local_config::local::path_in(tree.path()));
+    }
     let host = args.executor == ExecutorKind::Host;
     match crate::state::begin(
         &run_id,
