@@ -67,13 +67,21 @@ fn main() {
         Command::Run(RunCommand { run, docker }) => {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
                 vec![Box::new(travis_local_ecr::EcrHook)];
-            travis_local_runner::cli::main(&run, &hooks, &|kind, local| match kind {
+            travis_local_runner::cli::main(&run, &hooks, &|kind, local| {
+                match kind {
+                travis_local_runner::cli::ExecutorKind::Host if docker.debug.is_some() => {
+                    Err(travis_local_runner::executor::ExecError {
+                        environment: false,
+                        message: "--debug needs the docker executor (a host job has no container to open a shell in): run with --executor docker".into(),
+                    })
+                }
                 travis_local_runner::cli::ExecutorKind::Host => {
                     Ok(Box::new(travis_local_runner::host::HostExecutor))
                 }
                 travis_local_runner::cli::ExecutorKind::Docker => {
                     travis_local_docker::executor_from_args(&docker, local)
                 }
+            }
             })
         }
         Command::Image(args) => travis_local_docker::cli::image_main(&args),

@@ -100,19 +100,19 @@ pub fn lint_main(args: &LintCommand) -> i32 {
     }
     let local_env: Vec<String> = local.env.iter().map(|(n, _)| n.clone()).collect();
     let missing_said = std::cell::Cell::new(false);
-    travis_local_config::cli::main_with(&args.lint, &|file, text| {
-        match check(file, text, &local_env) {
-            Ok(found) => found,
-            Err(Problem::Missing) => {
-                if !missing_said.replace(true) {
-                    eprintln!("travis-local lint: shellcheck is not installed (Debian: apt-get install shellcheck); shell commands were not checked");
-                }
-                Vec::new()
+    travis_local_config::cli::main_with(&args.lint, &|file, text| match check(
+        file, text, &local_env,
+    ) {
+        Ok(found) => found,
+        Err(Problem::Missing) => {
+            if !missing_said.replace(true) {
+                eprintln!("travis-local lint: shellcheck is not installed (Debian: apt-get install shellcheck); shell commands were not checked");
             }
-            Err(Problem::Failed(why)) => {
-                eprintln!("travis-local lint: {file}: shellcheck failed ({why}); shell commands were not checked");
-                Vec::new()
-            }
+            Vec::new()
+        }
+        Err(Problem::Failed(why)) => {
+            eprintln!("travis-local lint: {file}: shellcheck failed ({why}); shell commands were not checked");
+            Vec::new()
         }
     })
 }
@@ -325,7 +325,10 @@ pub fn map_position(text: &str, s: &Snippet, line: usize, col: usize) -> usize {
         .unwrap_or(cmd_line.len());
     // Where this snippet line is in the scalar's source: after the lines before it.
     let mut from = 0;
-    if !matches!(s.style, Style::Plain | Style::SingleQuoted | Style::DoubleQuoted) {
+    if !matches!(
+        s.style,
+        Style::Plain | Style::SingleQuoted | Style::DoubleQuoted
+    ) {
         // Block scalars: skip the header line (`|`, `>-`, …).
         from = source.find('\n').map(|i| i + 1).unwrap_or(0);
     }
@@ -374,7 +377,12 @@ mod tests {
         let keys: Vec<&str> = s.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["install[0]", "install[1]", "script", "jobs.include[0].after_script"]
+            [
+                "install[0]",
+                "install[1]",
+                "script",
+                "jobs.include[0].after_script"
+            ]
         );
         assert_eq!(names, ["A", "C", "b", "lower"]);
         assert_eq!(s[2].text, "echo $UNQUOTED && cd foo");

@@ -124,9 +124,9 @@ fn missing_image_with_a_recipe_is_built_once_then_reused() {
         r.dump()
     );
     assert!(
-        r.stderr
-            .contains(&format!("{name} is not present locally and cannot be pulled"))
-            && r.stderr.contains(&format!("built {name} in ")),
+        r.stderr.contains(&format!(
+            "{name} is not present locally and cannot be pulled"
+        )) && r.stderr.contains(&format!("built {name} in ")),
         "{}",
         r.dump()
     );
@@ -145,7 +145,11 @@ fn missing_image_with_a_recipe_is_built_once_then_reused() {
     // `image build` sees it present; an image without a recipe is a usage error.
     let r = common::run_bin(dir.path(), &["image", "build", &name], &[]);
     r.exit(0);
-    assert!(r.stderr.contains(&format!("{name} is present")), "{}", r.dump());
+    assert!(
+        r.stderr.contains(&format!("{name} is present")),
+        "{}",
+        r.dump()
+    );
     let r = common::run_bin(dir.path(), &["image", "build", "no/such:image"], &[]);
     r.exit(2);
     assert!(

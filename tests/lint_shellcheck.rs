@@ -22,7 +22,9 @@ fn shellcheck_ready(test: &str) -> bool {
         .unwrap_or(false);
     if !ok {
         assert!(!ci(), "{test}: shellcheck is not installed under CI=true");
-        eprintln!("NOTICE {test}: skipped, shellcheck is not installed (apt-get install shellcheck)");
+        eprintln!(
+            "NOTICE {test}: skipped, shellcheck is not installed (apt-get install shellcheck)"
+        );
     }
     ok
 }
@@ -45,7 +47,8 @@ fn reports_sc2086_and_sc2164_at_the_command_line_and_column() {
     // SC2164 is a warning, SC2086 info: lint passes.
     r.exit(0);
     assert!(
-        r.stdout.contains("info[SC2086]: Double quote to prevent globbing")
+        r.stdout
+            .contains("info[SC2086]: Double quote to prevent globbing")
             && r.stdout.contains(" --> .travis.yml:5:14")
             && r.stdout.contains("warning[SC2164]: Use 'cd ... || exit'")
             && r.stdout.contains(" --> .travis.yml:5:27"),
@@ -72,9 +75,15 @@ fn reports_sc2086_and_sc2164_at_the_command_line_and_column() {
         (&sc2086["line"], &sc2086["column"], &sc2086["end_column"]),
         (&5.into(), &14.into(), &23.into())
     );
-    assert_eq!((&sc2086["level"], &sc2086["key"]), (&"info".into(), &"script".into()));
+    assert_eq!(
+        (&sc2086["level"], &sc2086["key"]),
+        (&"info".into(), &"script".into())
+    );
     let sc2164 = find("SC2164");
-    assert_eq!((&sc2164["line"], &sc2164["column"]), (&5.into(), &27.into()));
+    assert_eq!(
+        (&sc2164["line"], &sc2164["column"]),
+        (&5.into(), &27.into())
+    );
     assert_eq!(sc2164["level"], "warn");
     assert_eq!(sc2164["file"], ".travis.yml");
 

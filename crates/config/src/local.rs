@@ -311,11 +311,7 @@ fn is_null(node: &Node) -> bool {
     )
 }
 
-fn images(
-    node: &Node,
-    find: &mut Finder<'_>,
-    recipes: &mut Vec<ImageRecipe>,
-) -> Option<Value> {
+fn images(node: &Node, find: &mut Finder<'_>, recipes: &mut Vec<ImageRecipe>) -> Option<Value> {
     const EXPECTED: &str = "an image name or a mapping (default, <language>, dist)";
     let value = match &node.value {
         _ if is_null(node) => return None,
@@ -359,9 +355,9 @@ fn image_entry(
     match &node.value {
         _ if is_null(node) => None,
         YValue::Scalar { .. } => Some(Value::String(node.scalar_text()?.to_string())),
-        YValue::Map(entries) if is_recipe(entries) => Some(Value::String(recipe(
-            node, entries, key, find, recipes,
-        )?)),
+        YValue::Map(entries) if is_recipe(entries) => {
+            Some(Value::String(recipe(node, entries, key, find, recipes)?))
+        }
         YValue::Map(entries) if nested => {
             let mut out = serde_json::Map::new();
             for (k, v) in entries {
@@ -437,21 +433,33 @@ fn recipe(
         let key = format!("{at}.{}", k.name);
         match k.name.as_str() {
             "name" => {
-                name = string(v, &key, "an image name such as travis-local/bookworm:ci", find)
-                    .filter(|n| {
-                        let ok = !n.contains(char::is_whitespace);
-                        if !ok {
-                            find.wrong_type(&key, "an image name without spaces", v);
-                        }
-                        ok
-                    })
+                name = string(
+                    v,
+                    &key,
+                    "an image name such as travis-local/bookworm:ci",
+                    find,
+                )
+                .filter(|n| {
+                    let ok = !n.contains(char::is_whitespace);
+                    if !ok {
+                        find.wrong_type(&key, "an image name without spaces", v);
+                    }
+                    ok
+                })
             }
             "bootstrap" => bootstrap = Some(v),
             "dockerfile" => {
                 dockerfile_node = Some(v);
                 dockerfile = string(v, &key, "a path (relative to the repository root)", find)
             }
-            "context" => context = string(v, &key, "a directory (relative to the repository root)", find),
+            "context" => {
+                context = string(
+                    v,
+                    &key,
+                    "a directory (relative to the repository root)",
+                    find,
+                )
+            }
             "args" => args = build_args(v, &key, find),
             _ => unknown_in(find, k, at, RECIPE_KEYS),
         }
@@ -506,7 +514,11 @@ fn bootstrap_recipe(node: &Node, at: &str, find: &mut Finder<'_>) -> Option<Imag
         YValue::Map(entries) => entries.as_slice(),
         _ if is_null(node) => &[],
         _ => {
-            find.wrong_type(at, "a mapping (suite, packages, mirror, trust_host_ca)", node);
+            find.wrong_type(
+                at,
+                "a mapping (suite, packages, mirror, trust_host_ca)",
+                node,
+            );
             return None;
         }
     };
@@ -539,7 +551,8 @@ fn bootstrap_recipe(node: &Node, at: &str, find: &mut Finder<'_>) -> Option<Imag
                     for pkg in text.split([',', ' ']).filter(|p| !p.is_empty()) {
                         let valid = !pkg.starts_with('-')
                             && pkg.chars().all(|c| {
-                                c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | ':' | '_')
+                                c.is_ascii_alphanumeric()
+                                    || matches!(c, '.' | '+' | '-' | ':' | '_')
                             });
                         if !valid {
                             find.push(
@@ -596,9 +609,7 @@ fn build_args(node: &Node, at: &str, find: &mut Finder<'_>) -> Vec<(String, Stri
             out
         }
         _ if is_null(node) => Vec::new(),
-        _ => env(node, find)
-            .into_iter()
-            .collect(),
+        _ => env(node, find).into_iter().collect(),
     }
 }
 
@@ -829,7 +840,9 @@ mod tests {
 
     #[test]
     fn recipe_findings_have_positions() {
-        let c = parse("images:\n  default:\n    name: t/x\n    bootstrap: {suite: bookworm, pakages: [a]}\n");
+        let c = parse(
+            "images:\n  default:\n    name: t/x\n    bootstrap: {suite: bookworm, pakages: [a]}\n",
+        );
         assert_eq!(c.diagnostics.len(), 1, "{:?}", c.diagnostics);
         let d = &c.diagnostics[0];
         assert_eq!((d.level, d.code.as_str()), (Level::Warn, "unknown_key"));
@@ -838,12 +851,27 @@ mod tests {
         assert_eq!(d.help.as_deref(), Some("did you mean `packages`?"));
         assert_eq!(c.recipes.len(), 1, "the rest of the recipe applies");
         for (text, key) in [
-            ("images:\n  default: {name: t/x, bootstrap: {}, dockerfile: D}\n", "images.default"),
-            ("images:\n  default: {name: [a], dockerfile: D}\n", "images.default.name"),
-            ("images:\n  default: {name: t/x, bootstrap: {packages: [\"-x\"]}}\n", "images.default.bootstrap.packages[0]"),
-            ("images:\n  default: {name: t/x, bootstrap: {suite: \"a b\"}}\n", "images.default.bootstrap.suite"),
+            (
+                "images:\n  default: {name: t/x, bootstrap: {}, dockerfile: D}\n",
+                "images.default",
+            ),
+            (
+                "images:\n  default: {name: [a], dockerfile: D}\n",
+                "images.default.name",
+            ),
+            (
+                "images:\n  default: {name: t/x, bootstrap: {packages: [\"-x\"]}}\n",
+                "images.default.bootstrap.packages[0]",
+            ),
+            (
+                "images:\n  default: {name: t/x, bootstrap: {suite: \"a b\"}}\n",
+                "images.default.bootstrap.suite",
+            ),
             ("images:\n  default: [a]\n", "images.default"),
-            ("images:\n  a: {name: t/x, dockerfile: A}\n  b: {name: t/x, dockerfile: B}\n", "images.b"),
+            (
+                "images:\n  a: {name: t/x, dockerfile: A}\n  b: {name: t/x, dockerfile: B}\n",
+                "images.b",
+            ),
             ("lint: yes\n", "lint"),
         ] {
             let c = parse(text);

@@ -33,6 +33,11 @@ pub struct DockerArgs {
     /// Do not trust the host's CA certificates, whatever the config says
     #[arg(long)]
     pub no_trust_host_ca: bool,
+    /// Open a shell in the job's container, as travis, with its env and travis_run_<phase>
+    /// functions: when it fails (--debug), or instead of running it (--debug=start)
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true,
+          default_missing_value = "failure")]
+    pub debug: Option<crate::debug::DebugMode>,
 }
 
 /// `travis-local image ...`
@@ -157,7 +162,11 @@ fn build_main(args: &BuildArgs) -> i32 {
             eprintln!(
                 "travis-local image build: {name} has no recipe in {} (images with a recipe: {})",
                 travis_local_config::local::path_in(&root).display(),
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             );
             return 2;
         }

@@ -52,6 +52,8 @@ pub struct Settings {
     pub keep_on_failure: bool,
     pub trust_host_ca: bool,
     pub project: ProjectConfig,
+    /// `--debug[=WHEN]` (see [`crate::debug`]).
+    pub debug: Option<crate::debug::DebugMode>,
 }
 
 pub struct DockerExecutor {
@@ -195,20 +197,15 @@ impl DockerExecutor {
             return Ok(tag.clone());
         }
         let recipe = self.settings.project.recipe_for(&base);
-        let base_id = crate::recipes::ensure_image(
-            &self.docker,
-            &base,
-            self.settings.pull,
-            recipe,
-            progress,
-        )
-        .await
-        .map_err(|e| {
-            env_err(format!(
-                "job {}: {} (image chosen by {source})",
-                job.number, e.message
-            ))
-        })?;
+        let base_id =
+            crate::recipes::ensure_image(&self.docker, &base, self.settings.pull, recipe, progress)
+                .await
+                .map_err(|e| {
+                    env_err(format!(
+                        "job {}: {} (image chosen by {source})",
+                        job.number, e.message
+                    ))
+                })?;
         let spec = LayerSpec::new(&base, &base_id, self.settings.trust_host_ca)?;
         let tag = layer::ensure(&self.docker, &spec, progress).await?;
         layers.insert(base, tag.clone());
@@ -627,6 +624,105 @@ impl DockerExecutor {
         }
     }
 
+    /// `--debug`: a shell in the job's container (see [`crate::debug`]). Returns how the
+    /// session ended: the shell's exit status, or the cancellation that ended the wait.
+    async fn debug_session(
+        &self,
+        job: &JobRun,
+        jc: &JobContainer,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+        why: &str,
+    ) -> Result<JobEnd, ExecError> {
+        use crate::debug::{attach_command, rc_text, ENV_FILE, RC_NAME};
+        use std::io::IsTerminal;
+        // One session at a time (-j N).
+        static SESSION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _turn = SESSION.lock().await;
+        let rc = rc_text(&job.script, &job.number)
+            .ok_or_else(|| op_err("--debug: the job script has no phase calls to stop before"))?;
+        std::fs::write(jc.home.join(RC_NAME), rc).map_err(|e| {
+            env_err(format!(
+                "--debug: cannot write {}: {e}",
+                jc.home.join(RC_NAME).display()
+            ))
+        })?;
+        // The job's environment (secrets included) into the container's tmpfs.
+        let config = ExecConfig {
+            user: Some("travis".into()),
+            env: Some(self.exec_env(job, jc)),
+            cmd: Some(vec![
+                "bash".into(),
+                "-c".into(),
+                format!("umask 077; export -p > {ENV_FILE}"),
+            ]),
+            ..Default::default()
+        };
+        let exec = self
+            .docker
+            .create_exec(&jc.name, config)
+            .await
+            .map_err(|e| op_err(format!("--debug: {}", api_message(&e))))?;
+        if let Ok(StartExecResults::Attached { mut output, .. }) =
+            self.docker.start_exec(&exec.id, None).await
+        {
+            while output.next().await.is_some() {}
+        }
+        let attach = attach_command(&jc.name, &jc.build);
+        let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        // The session is not silence: keep the log-silence clock from expiring.
+        let ends = |r: Option<CancelReason>| {
+            matches!(
+                r,
+                Some(CancelReason::Interrupted | CancelReason::Forced | CancelReason::JobTimeout)
+            )
+        };
+        if tty {
+            eprintln!(
+                "travis-local: job {} {why}; debug shell in {} (leave with exit; the container is then removed)",
+                job.number, jc.name
+            );
+            let mut child = tokio::process::Command::new("docker")
+                .args(attach.split(' ').skip(1))
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| env_err(format!("--debug: cannot run docker: {e}")))?;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    status = child.wait() => {
+                        let code = status.ok().and_then(|s| s.code()).unwrap_or(0);
+                        return Ok(JobEnd::Exited(code));
+                    }
+                    _ = tick.tick() => {
+                        sink.output(b"");
+                        if let Some(r) = cancel.reason().filter(|r| ends(Some(*r))) {
+                            let _ = child.kill().await;
+                            return Ok(JobEnd::Cancelled(r));
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "travis-local: job {} {why}; debug mode keeps its container until you press Ctrl-C. Attach a shell with:\n  {attach}\nthen re-run a phase, e.g. travis_run_script",
+            job.number
+        );
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            sink.output(b"");
+            if let Some(r) = cancel.reason().filter(|r| ends(Some(*r))) {
+                return Ok(JobEnd::Cancelled(r));
+            }
+            if !self.container_running(&jc.name).await.0 {
+                return Ok(JobEnd::Killed(format!(
+                    "the job container {} was stopped during the debug session",
+                    jc.name
+                )));
+            }
+        }
+    }
+
     /// SIGTERM to every process of the job (everything but the container's init).
     async fn terminate(&self, name: &str) {
         let config = ExecConfig {
@@ -763,7 +859,24 @@ impl DockerExecutor {
             }
         };
         let mut t = Instant::now();
-        let result = self.run_script(job, &jc, sink, cancel).await;
+        let result = match self.settings.debug {
+            Some(crate::debug::DebugMode::Start) => {
+                self.debug_session(job, &jc, sink, cancel, "started in debug mode")
+                    .await
+            }
+            mode => {
+                let result = self.run_script(job, &jc, sink, cancel).await;
+                if let (Some(_), Ok(JobEnd::Exited(code))) = (mode, &result) {
+                    if *code != 0 {
+                        let why = format!("failed (exit {code})");
+                        if let Err(e) = self.debug_session(job, &jc, sink, cancel, &why).await {
+                            eprintln!("travis-local: {}", e.message);
+                        }
+                    }
+                }
+                result
+            }
+        };
         trace("script", &mut t);
         // Cleanup must finish even when the job was cancelled; bounded so Ctrl-C stays prompt.
         let _ = tokio::time::timeout(

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod debug;
 pub mod engine;
 pub mod executor;
 pub mod images;
@@ -67,6 +68,7 @@ pub fn settings_from_args(
         keep_on_failure: args.keep_on_failure,
         trust_host_ca,
         project,
+        debug: args.debug,
     })
 }
 

@@ -467,7 +467,11 @@ mod tests {
         );
         let r = from_local(&l);
         assert_eq!(r.len(), 2);
-        assert!(r[0].location.ends_with("config.yml:2:12 (images.default)"), "{}", r[0].location);
+        assert!(
+            r[0].location.ends_with("config.yml:2:12 (images.default)"),
+            "{}",
+            r[0].location
+        );
         assert_eq!(
             r[0].dockerfile_paths(),
             Some((dir.path().join("ci/D"), dir.path().join("ci")))
@@ -476,7 +480,9 @@ mod tests {
         assert_eq!(h.len(), 16);
         std::fs::write(dir.path().join("ci/D"), "FROM scratch\nLABEL a=b\n").expect("write");
         assert_ne!(h, r[0].hash(), "the Dockerfile's text is part of the hash");
-        assert!(r[1].describe().starts_with("debootstrap bookworm with 1 extra"));
+        assert!(r[1]
+            .describe()
+            .starts_with("debootstrap bookworm with 1 extra"));
     }
 
     #[test]
@@ -491,7 +497,13 @@ mod tests {
         let names: Vec<String> = archive
             .entries()
             .expect("entries")
-            .map(|e| e.expect("entry").path().expect("path").display().to_string())
+            .map(|e| {
+                e.expect("entry")
+                    .path()
+                    .expect("path")
+                    .display()
+                    .to_string()
+            })
             .collect();
         assert!(names.iter().any(|n| n.ends_with('f')), "{names:?}");
         let (_, name) = context_tar(&dir.path().join("D"), dir.path()).expect("tar");
