@@ -535,7 +535,7 @@ impl DockerExecutor {
                 travis_local_script::services::init_name(&service)
             );
             let probe = format!("if [ -x {script} ]; then {script} start; else exit 127; fi");
-            match self.exec_capture(&name, "root", &["sh", "-c", &probe]).await {
+            match self.exec_capture(name, "root", &["sh", "-c", &probe]).await {
                 Ok((0, _)) => sink.output(format!("travis-local: started service {service} ({script})\n").as_bytes()),
                 Ok((127, _)) => sink.output(
                     format!("travis-local: warning: service {service} is not emulated: the image has no {script}\n")
