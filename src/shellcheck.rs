@@ -392,10 +392,10 @@ mod tests {
     fn positions_map_into_plain_quoted_and_block_scalars() {
         let text = "script: echo $UNQUOTED && cd foo\n";
         let (s, _) = snippets(text);
-        // SC2086 at column 6 of the command, SC2164 at column 27.
+        // SC2086 at column 6 of the command, SC2164 at column 19.
         let at = map_position(text, &s[0], 1, 6);
         assert_eq!(&text[at..at + 10], "$UNQUOTED ");
-        let at = map_position(text, &s[0], 1, 27);
+        let at = map_position(text, &s[0], 1, 19);
         assert_eq!(&text[at..at + 6], "cd foo");
         let text = "script:\n  - \"echo $X\"\n  - |\n    a=1\n\n      echo $a\n";
         let (s, _) = snippets(text);
