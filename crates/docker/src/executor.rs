@@ -774,8 +774,11 @@ impl DockerExecutor {
                 "travis-local: job {} {why}; debug shell in {} (leave with exit; the container is then removed)",
                 job.number, jc.name
             );
+            let build = jc.build.display().to_string();
+            let rc = format!("/home/travis/{RC_NAME}");
             let mut child = tokio::process::Command::new("docker")
-                .args(attach.split(' ').skip(1))
+                .args(["exec", "-it", "-u", "travis", "-w", &build, &jc.name])
+                .args(["bash", "--rcfile", &rc, "-i"])
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| env_err(format!("--debug: cannot run docker: {e}")))?;
