@@ -59,11 +59,10 @@ fn containers_of(pid: u32) -> Vec<String> {
 
 const SECRET: &str = "dbg-s3cr3t-value";
 
-#[test]
-fn debug_without_a_tty_prints_the_attach_command_and_cleans_up() {
-    if !docker_ready("debug_without_a_tty") {
-        return;
-    }
+/// Runs `travis-local run ... DEBUG` without a TTY, waits for the attach command,
+/// checks what the attached shell gets, presses Ctrl-C, and checks the clean-up.
+/// Returns the stdout of the run.
+fn debug_session(flag: &str) -> String {
     let dir = common::committed_repo(
         "language: minimal\nenv: MYVAR=hello\nscript:\n  - echo first-run\n  - \"false\"\n",
         &[],
@@ -79,7 +78,7 @@ fn debug_without_a_tty_prints_the_attach_command_and_cleans_up() {
             "never",
             "--network",
             "host",
-            "--debug",
+            flag,
             "--secret",
         ])
         .arg(format!("TOKEN={SECRET}"))
@@ -91,6 +90,12 @@ fn debug_without_a_tty_prints_the_attach_command_and_cleans_up() {
         .expect("spawn travis-local");
     let pid = child.id();
     let stderr = child.stderr.take().expect("stderr");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let out_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
     let (tx, rx) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
         let mut all = String::new();
@@ -153,9 +158,29 @@ fn debug_without_a_tty_prints_the_attach_command_and_cleans_up() {
         .status();
     let status = child.wait().expect("wait");
     let err = reader.join().unwrap_or_default();
+    let out = out_reader.join().unwrap_or_default();
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(containers_of(pid).is_empty(), "container left\n{err}");
-    assert!(!err.contains(SECRET), "{err}");
+    assert!(!err.contains(SECRET) && !out.contains(SECRET), "{err}{out}");
+    out
+}
+
+#[test]
+fn debug_without_a_tty_prints_the_attach_command_and_cleans_up() {
+    if !docker_ready("debug_without_a_tty") {
+        return;
+    }
+    let out = debug_session("--debug");
+    assert!(out.contains("first-run"), "the script ran first\n{out}");
+}
+
+#[test]
+fn debug_start_opens_the_session_before_the_script() {
+    if !docker_ready("debug_start") {
+        return;
+    }
+    let out = debug_session("--debug=start");
+    assert!(!out.contains("first-run"), "the script ran\n{out}");
 }
 
 #[test]
