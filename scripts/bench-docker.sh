@@ -6,11 +6,13 @@
 #     the Travis layer); the same job with --executor host shows the runner's own share.
 #  2. `-j 2` on two equal jobs (`sleep 2`) versus one of them alone: parallel efficiency
 #     = T(one job) / T(two jobs with -j 2) (1.0 = perfect overlap).
-# Usage: scripts/bench-docker.sh [N]   (env: TRAVIS_LOCAL=path/to/binary, IMAGE=...)
+# Usage: scripts/bench-docker.sh [N]   (env: TRAVIS_LOCAL=path/to/binary, IMAGE=...,
+#        NETWORK=bridge|host|NAME for both the jobs and the bare `docker run`; default bridge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-5}
 IMAGE=${IMAGE:-travis-local/bookworm:ci}
+NETWORK=${NETWORK:-bridge}
 BIN=${TRAVIS_LOCAL:-}
 if [ -z "$BIN" ]; then
   for c in "${CARGO_TARGET_DIR:-target}/release/travis-local" "${CARGO_TARGET_DIR:-target}/debug/travis-local"; do
@@ -42,12 +44,12 @@ elapsed() { # elapsed CMD... → seconds (fails loudly if CMD fails)
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 host_one() { (cd "$WORK/one" && "$BIN" run --executor host); }
-tl_one() { (cd "$WORK/one" && "$BIN" run --executor docker --image "$IMAGE" --pull never); }
-dk_one() { docker run --rm "$IMAGE" bash -c true; }
-tl_two_par() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" --pull never -j 2); }
-tl_two_one() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" --pull never 1.1); }
+tl_one() { (cd "$WORK/one" && "$BIN" run --executor docker --image "$IMAGE" --pull never --network "$NETWORK"); }
+dk_one() { docker run --rm --network "$NETWORK" "$IMAGE" bash -c true; }
+tl_two_par() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" --pull never --network "$NETWORK" -j 2); }
+tl_two_one() { (cd "$WORK/two" && "$BIN" run --executor docker --image "$IMAGE" --pull never --network "$NETWORK" 1.1); }
 
-echo "bench-docker: $(docker version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}})'), $(nproc) CPUs, binary $BIN, image $IMAGE, N=$N"
+echo "bench-docker: $(docker version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}})'), $(nproc) CPUs, binary $BIN, image $IMAGE, network $NETWORK, N=$N"
 elapsed tl_one >/dev/null   # warm-up (builds the Travis layer if needed)
 elapsed dk_one >/dev/null
 TL=""; DK=""; HO=""

@@ -8,9 +8,13 @@
 # lock serialises builders. Set TL_IMAGES_FORCE=1 to rebuild even when present.
 # The host's extra CA certificates (/usr/local/share/ca-certificates) are trusted in the
 # bookworm image unless TL_TRUST_HOST_CA=0.
-# The bookworm image is built with `travis-local image bootstrap` when a built binary is
-# found (TRAVIS_LOCAL, else $CARGO_TARGET_DIR or target, debug then release), falling
-# back to the equivalent shell steps below (TL_IMAGES_SHELL=1 forces them).
+# The bookworm image's recipe (suite, packages, host CAs) lives in .travis-local/config.yml,
+# from which `travis-local run` builds it on demand. Here it is built with `travis-local
+# image build` from that recipe when a built binary is found (TRAVIS_LOCAL, else
+# $CARGO_TARGET_DIR or target, debug then release) and the defaults are in use; with
+# TL_BOOKWORM_TAG, TL_DEBIAN_MIRROR or TL_TRUST_HOST_CA=0 with `image bootstrap`; else
+# with the equivalent shell steps below (TL_IMAGES_SHELL=1 forces them; keep PACKAGES
+# in step with the recipe).
 # Prints how long each build took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -142,7 +146,15 @@ find_binary() {
 }
 
 bootstrap_with_binary() { # bootstrap_with_binary BIN
-  local start=$SECONDS trust=()
+  local start=$SECONDS trust=() force=()
+  if [ "$BOOKWORM_TAG" = travis-local/bookworm:ci ] && [ -z "${TL_DEBIAN_MIRROR:-}" ] &&
+    [ "${TL_TRUST_HOST_CA:-1}" != 0 ]; then
+    if [ -n "${TL_IMAGES_FORCE:-}" ]; then force=(--force); fi
+    log "building $BOOKWORM_TAG from its recipe in .travis-local/config.yml ($1 image build)"
+    "$1" image build "${force[@]}" "$BOOKWORM_TAG" >/dev/null || return 1
+    log "built $BOOKWORM_TAG in $((SECONDS - start)) s"
+    return 0
+  fi
   if [ "${TL_TRUST_HOST_CA:-1}" != 0 ]; then trust=(--trust-host-ca); fi
   log "building $BOOKWORM_TAG with $1 image bootstrap"
   "$1" image bootstrap --suite bookworm --tag "$BOOKWORM_TAG" --include "$PACKAGES" \

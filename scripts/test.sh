@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --all-targets
+# `lint --shellcheck` tests need Debian's shellcheck.
+if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "test.sh: installing shellcheck (apt-get)" >&2
+  apt-get install -y -qq shellcheck >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 || true; apt-get install -y -qq shellcheck >/dev/null; } ||
+    echo "test.sh: warning: could not install shellcheck" >&2
+fi
 if [ -f scripts/images.sh ] && docker info >/dev/null 2>&1; then
   bash scripts/images.sh
 fi

@@ -5,6 +5,7 @@
 mod cli;
 mod complete;
 mod exit;
+mod shellcheck;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -23,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate .travis.yml files offline, reporting every finding like travis-yml
-    Lint(cli::lint::LintArgs),
+    Lint(shellcheck::LintCommand),
     /// Parse and evaluate an `if:` condition
     Condition(cli::condition::ConditionArgs),
     /// Show which jobs a push, tag or pull request would run, and why others would not
@@ -60,7 +61,7 @@ struct RunCommand {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Lint(args) => cli::lint::main(&args),
+        Command::Lint(args) => shellcheck::lint_main(&args),
         Command::Condition(args) => cli::condition::main(&args),
         Command::Jobs(args) => cli::jobs::main(&args),
         Command::Compile(args) => cli::compile::compile_main(&args),
@@ -69,6 +70,12 @@ fn main() {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
                 vec![Box::new(travis_local_ecr::EcrHook)];
             cli::run::main(&run, &hooks, &|kind, local| match kind {
+                cli::run::ExecutorKind::Host if docker.debug.is_some() => {
+                    Err(travis_local_runner::executor::ExecError {
+                        environment: false,
+                        message: "--debug needs the docker executor (a host job has no container to open a shell in): run with --executor docker".into(),
+                    })
+                }
                 cli::run::ExecutorKind::Host => {
                     Ok(Box::new(travis_local_runner::host::HostExecutor))
                 }

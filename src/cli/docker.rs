@@ -33,6 +33,20 @@ pub struct DockerArgs {
     /// Do not trust the host's CA certificates, whatever the config says
     #[arg(long)]
     pub no_trust_host_ca: bool,
+    /// Open a shell in the job's container, as travis, with its env and travis_run_<phase>
+    /// functions: when it fails (--debug), or instead of running it (--debug=start)
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true,
+          default_missing_value = "failure")]
+    pub debug: Option<DebugArg>,
+}
+
+/// `--debug` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DebugArg {
+    /// Open the shell when the job fails (its script exited non-zero)
+    Failure,
+    /// Open the shell at once, instead of running the script
+    Start,
 }
 
 /// `travis-local image ...`
@@ -48,6 +62,19 @@ pub enum ImageCommand {
     Bootstrap(BootstrapArgs),
     /// List the images travis-local built (bootstrap images and cached Travis layers)
     List,
+    /// Build the images that have a recipe in .travis-local/config.yml (all, or those named)
+    Build(BuildArgs),
+}
+
+/// `travis-local image build`
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// Images to build (names as in the recipes' `name:`) [default: every recipe]
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Rebuild images that are already present
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -127,6 +154,10 @@ impl DockerArgs {
             keep_on_failure: self.keep_on_failure,
             trust_host_ca: self.trust_host_ca,
             no_trust_host_ca: self.no_trust_host_ca,
+            debug: self.debug.map(|d| match d {
+                DebugArg::Failure => travis_local_docker::debug::DebugMode::Failure,
+                DebugArg::Start => travis_local_docker::debug::DebugMode::Start,
+            }),
         }
     }
 }
@@ -144,6 +175,7 @@ pub fn image_main(args: &ImageArgs) -> i32 {
             })
         }
         ImageCommand::List => travis_local_docker::commands::image_list(),
+        ImageCommand::Build(b) => travis_local_docker::commands::image_build(&b.names, b.force),
     }
 }
 

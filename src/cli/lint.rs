@@ -37,6 +37,15 @@ pub struct LintArgs {
 }
 
 pub fn main(args: &LintArgs) -> i32 {
+    main_with(args, &|_, _| Vec::new())
+}
+
+/// Findings a caller adds for one loaded file (file name, its text), e.g. the binary's
+/// ShellCheck pass (`lint --shellcheck`), which this crate may not run itself.
+pub type ExtraFindings<'a> = dyn Fn(&str, &str) -> Vec<travis_local_config::diag::Diagnostic> + 'a;
+
+/// `lint` with extra findings per file, rendered and counted like the others.
+pub fn main_with(args: &LintArgs, extra: &ExtraFindings<'_>) -> i32 {
     let stdout = std::io::stdout();
     let color = match args.color {
         Color::Always => true,
@@ -103,7 +112,8 @@ pub fn main(args: &LintArgs) -> i32 {
             }
         };
         let index = LineIndex::new(&loaded.text);
-        for d in &loaded.diagnostics {
+        let added = extra(p, &loaded.text);
+        for d in loaded.diagnostics.iter().chain(&added) {
             if d.level.is_failure() {
                 failed = true;
             }

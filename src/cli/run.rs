@@ -172,7 +172,7 @@ fn run(
     let secrets = secret_settings
         .load(&repo)
         .map_err(|e| Fail(exit::secrets(exit::Command::Run, &e), format!("error: {e}")))?;
-    let local = load_local(tree.path())?;
+    let mut local = load_local(tree.path())?;
 
     warn_about_stale_runs();
     // Declared before the run directory so that it is dropped after it: the record
@@ -184,6 +184,10 @@ fn run(
     // `clean` after a crash.
     tree.move_into(&run_dir.path().join("commit"))
         .map_err(|e| Fail(exit::ENVIRONMENT, format!("error: {e}")))?;
+    // Image recipes' paths are relative to where the settings now are.
+    if local.path.is_some() {
+        local.path = Some(travis_local_config::local::path_in(tree.path()));
+    }
     let host = args.executor == ExecutorKind::Host;
     match travis_local_runner::state::begin(
         &run_id,

@@ -27,6 +27,8 @@ pub struct BootstrapSpec {
     pub mirror: String,
     pub attempts: u32,
     pub trust_host_ca: bool,
+    /// Extra image labels (`travis-local.recipe=…` for images built from a recipe).
+    pub labels: Vec<(String, String)>,
 }
 
 fn find_debootstrap() -> Option<PathBuf> {
@@ -213,7 +215,7 @@ async fn import(
         .ok_or_else(|| op_err("tar has no stdout"))?;
     let body = bollard::body_try_stream(tokio_util::io::ReaderStream::new(stdout));
     let (repo, tag) = crate::images::split_reference(&spec.tag);
-    let changes = vec![
+    let mut changes = vec![
         "CMD [\"/bin/bash\"]".to_string(),
         "ENV LANG=en_US.UTF-8".to_string(),
         "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
@@ -222,6 +224,9 @@ async fn import(
             spec.suite
         ),
     ];
+    for (k, v) in &spec.labels {
+        changes.push(format!("LABEL {k}={v}"));
+    }
     let opts = CreateImageOptionsBuilder::default()
         .from_src("-")
         .repo(&repo)

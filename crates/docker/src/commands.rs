@@ -85,6 +85,7 @@ pub fn image_bootstrap(b: &BootstrapOptions) -> i32 {
                 mirror: b.mirror.clone(),
                 attempts: b.attempts,
                 trust_host_ca: b.trust_host_ca,
+                labels: Vec::new(),
             };
             let tag = spec.tag.clone();
             match with_engine("image bootstrap", move |d| {
@@ -100,6 +101,73 @@ pub fn image_bootstrap(b: &BootstrapOptions) -> i32 {
                 Err(code) => code,
             }
         }
+    }
+}
+
+/// `image build`: builds the images that have a recipe in the repository's
+/// `.travis-local/config.yml` (all, or those in `names`); `force` rebuilds present ones.
+/// Returns 0 built or present, 2 unknown name, 3 invalid settings, 4 build failed.
+pub fn image_build(names: &[String], force: bool) -> i32 {
+    let root = travis_local_matrix::repo_root();
+    let local = match travis_local_config::local::LocalConfig::load(&root) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("travis-local image build: {e}");
+            return 3;
+        }
+    };
+    eprint!("{}", local.render_human(false));
+    if local.has_errors() {
+        eprintln!("travis-local image build: .travis-local/config.yml is invalid (see above)");
+        return 3;
+    }
+    let recipes = crate::recipes::from_local(&local);
+    for name in names {
+        if !recipes.iter().any(|r| r.name() == name) {
+            let known: Vec<&str> = recipes.iter().map(|r| r.name()).collect();
+            eprintln!(
+                "travis-local image build: {name} has no recipe in {} (images with a recipe: {})",
+                travis_local_config::local::path_in(&root).display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            );
+            return 2;
+        }
+    }
+    let chosen: Vec<crate::recipes::Recipe> = recipes
+        .into_iter()
+        .filter(|r| names.is_empty() || names.iter().any(|n| n == r.name()))
+        .collect();
+    if chosen.is_empty() {
+        eprintln!("travis-local image build: no image has a recipe in .travis-local/config.yml");
+        return 0;
+    }
+    match with_engine("image build", move |d| {
+        Box::pin(async move {
+            let progress = crate::progress::Progress::new("image build");
+            for r in &chosen {
+                let present = d.inspect_image(r.name()).await.is_ok();
+                if present && !force {
+                    progress.println(&format!("{} is present (--force rebuilds it)", r.name()));
+                    continue;
+                }
+                progress.println(&format!(
+                    "building {} from its recipe ({}: {})",
+                    r.name(),
+                    r.location,
+                    r.describe()
+                ));
+                crate::recipes::build_locked(&d, r, true, &progress).await?;
+                println!("{}", r.name());
+            }
+            Ok(())
+        })
+    }) {
+        Ok(()) => 0,
+        Err(code) => code,
     }
 }
 

@@ -18,6 +18,15 @@ pub struct ProjectConfig {
     pub network: Option<String>,
     /// `trust_host_ca:` copy the host's CA certificates into the Travis layer.
     pub trust_host_ca: Option<bool>,
+    /// Recipes of `images:` entries (built when the image is missing and cannot be pulled).
+    pub recipes: Vec<crate::recipes::Recipe>,
+}
+
+impl ProjectConfig {
+    /// The recipe of an image, if the settings carry one.
+    pub fn recipe_for(&self, image: &str) -> Option<&crate::recipes::Recipe> {
+        self.recipes.iter().find(|r| r.name() == image)
+    }
 }
 
 impl From<&LocalConfig> for ProjectConfig {
@@ -27,6 +36,7 @@ impl From<&LocalConfig> for ProjectConfig {
             images: local.images.clone(),
             network: local.network.clone(),
             trust_host_ca: local.trust_host_ca,
+            recipes: crate::recipes::from_local(local),
         }
     }
 }

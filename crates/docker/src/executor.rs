@@ -52,6 +52,8 @@ pub struct Settings {
     pub keep_on_failure: bool,
     pub trust_host_ca: bool,
     pub project: ProjectConfig,
+    /// `--debug[=WHEN]` (see [`crate::debug`]).
+    pub debug: Option<crate::debug::DebugMode>,
 }
 
 pub struct DockerExecutor {
@@ -64,6 +66,9 @@ pub struct DockerExecutor {
     kept: Mutex<HashSet<String>>,
     /// Some job could talk to the engine (compose leftovers are possible).
     used_docker: std::sync::atomic::AtomicBool,
+    /// Job number → the creation and start of its container, begun by `prepare`
+    /// (true when both succeeded).
+    prestarted: Mutex<HashMap<String, tokio::task::JoinHandle<bool>>>,
 }
 
 /// `512m`, `2g`, `1.5g`, `1024` (bytes) → bytes.
@@ -146,6 +151,33 @@ fn host_chown_possible() -> bool {
     engine::local_socket().is_some() && unsafe { libc::geteuid() } == 0
 }
 
+/// Creates a container; a leftover from a crashed run with the same name (409) is
+/// removed first and the creation retried (only then: it saves a round trip per job).
+async fn create_container(
+    docker: &Docker,
+    opts: bollard::query_parameters::CreateContainerOptions,
+    body: ContainerCreateBody,
+) -> Result<(), bollard::errors::Error> {
+    match docker
+        .create_container(Some(opts.clone()), body.clone())
+        .await
+    {
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409, ..
+        }) => {
+            let rm = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
+            if let Some(name) = opts.name.as_deref() {
+                let _ = docker.remove_container(name, Some(rm)).await;
+            }
+            docker.create_container(Some(opts), body).await.map(|_| ())
+        }
+        other => other.map(|_| ()),
+    }
+}
+
 /// Everything `run` created for one job.
 struct JobContainer {
     name: String,
@@ -171,6 +203,7 @@ impl DockerExecutor {
             layers: tokio::sync::Mutex::new(HashMap::new()),
             kept: Mutex::new(HashSet::new()),
             used_docker: std::sync::atomic::AtomicBool::new(false),
+            prestarted: Mutex::new(HashMap::new()),
         })
     }
 
@@ -194,16 +227,16 @@ impl DockerExecutor {
         if let Some(tag) = layers.get(&base) {
             return Ok(tag.clone());
         }
-        let base_id = images::ensure(&self.docker, &base, self.settings.pull, &|line| {
-            progress.set_message(line)
-        })
-        .await
-        .map_err(|e| {
-            env_err(format!(
-                "job {}: {} (image chosen by {source})",
-                job.number, e.message
-            ))
-        })?;
+        let recipe = self.settings.project.recipe_for(&base);
+        let base_id =
+            crate::recipes::ensure_image(&self.docker, &base, self.settings.pull, recipe, progress)
+                .await
+                .map_err(|e| {
+                    env_err(format!(
+                        "job {}: {} (image chosen by {source})",
+                        job.number, e.message
+                    ))
+                })?;
         let spec = LayerSpec::new(&base, &base_id, self.settings.trust_host_ca)?;
         let tag = layer::ensure(&self.docker, &spec, progress).await?;
         layers.insert(base, tag.clone());
@@ -281,23 +314,13 @@ impl DockerExecutor {
         }
     }
 
-    /// Creates and starts the job container; uploads the script.
-    async fn start(
-        &self,
-        job: &JobRun,
-        layer: &str,
-        sink: &dyn OutputSink,
-    ) -> Result<JobContainer, ExecError> {
-        let mut t = Instant::now();
-        let name = job_name(&job.run_id, &job.number);
+    /// The job container's definition (no secret: the job's environment goes only into
+    /// the exec of its script).
+    fn container_body(&self, job: &JobRun, layer: &str) -> ContainerCreateBody {
         let home = absolute(&job.home_dir);
         let build = absolute(&job.build_dir);
         let home_s = home.display().to_string();
         let build_s = build.display().to_string();
-        // A leftover from a crashed run with the same id would block the name.
-        self.remove_container(&name).await;
-        trace("remove leftover", &mut t);
-
         let wants_docker = travis_local_script::services::names(&job.config)
             .iter()
             .any(|s| s == "docker");
@@ -335,7 +358,7 @@ impl DockerExecutor {
             shm_size: Some(64 * 1024 * 1024),
             ..Default::default()
         };
-        let body = ContainerCreateBody {
+        ContainerCreateBody {
             image: Some(layer.to_string()),
             cmd: Some(vec!["sleep".into(), "infinity".into()]),
             entrypoint: Some(vec![]),
@@ -346,22 +369,55 @@ impl DockerExecutor {
             labels: Some(labels),
             host_config: Some(host_config),
             ..Default::default()
-        };
+        }
+    }
+
+    /// Creates and starts the job container (or takes the one `prepare` started);
+    /// writes or uploads the script.
+    async fn start(
+        &self,
+        job: &JobRun,
+        layer: &str,
+        sink: &dyn OutputSink,
+    ) -> Result<JobContainer, ExecError> {
+        let mut t = Instant::now();
+        let name = job_name(&job.run_id, &job.number);
+        let home = absolute(&job.home_dir);
+        let build = absolute(&job.build_dir);
+        let home_s = home.display().to_string();
+
+        let wants_docker = travis_local_script::services::names(&job.config)
+            .iter()
+            .any(|s| s == "docker");
+        let body = self.container_body(job, layer);
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
         remember_container(&name);
         if wants_docker || engine::local_socket().is_none() {
             remember_project(&name);
         }
-        self.docker
-            .create_container(Some(opts), body)
-            .await
-            .map_err(|e| {
-                env_err(format!(
-                    "cannot create the job container from {layer}: {}",
-                    api_message(&e)
-                ))
-            })?;
-        trace("create", &mut t);
+        // The first job's container may have been started by `prepare`, while the runner
+        // copied the tree.
+        let pre = self
+            .prestarted
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&job.number));
+        let ready = match pre {
+            Some(handle) => handle.await.unwrap_or(false),
+            None => false,
+        };
+        trace("prestarted container", &mut t);
+        if !ready {
+            create_container(&self.docker, opts, body)
+                .await
+                .map_err(|e| {
+                    env_err(format!(
+                        "cannot create the job container from {layer}: {}",
+                        api_message(&e)
+                    ))
+                })?;
+            trace("create", &mut t);
+        }
         if wants_docker || engine::local_socket().is_none() {
             self.used_docker
                 .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -374,7 +430,12 @@ impl DockerExecutor {
             compose_project: name.clone(),
             docker_service: wants_docker || engine::local_socket().is_none(),
         };
-        if let Err(e) = self.docker.start_container(&name, None).await {
+        let started = if ready {
+            Ok(())
+        } else {
+            self.docker.start_container(&name, None).await
+        };
+        if let Err(e) = started {
             self.remove_container(&name).await;
             return Err(env_err(format!(
                 "cannot start the job container {name} (network {}): {}",
@@ -383,6 +444,20 @@ impl DockerExecutor {
             )));
         }
         trace("start", &mut t);
+        // The script: with a local engine, written straight into the job's home on the
+        // host (bind-mounted at /home/travis; no secret in it), before the home is handed
+        // to travis below; it saves the archive upload. Else uploaded after.
+        let local_engine = engine::local_socket().is_some();
+        let mut script_on_host = false;
+        if local_engine {
+            use std::os::unix::fs::PermissionsExt;
+            let path = home.join("build.sh");
+            script_on_host = std::fs::write(&path, job.script.as_bytes())
+                .and_then(|_| {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                })
+                .is_ok();
+        }
         // The job runs as travis (uid 2000): give it the copied tree.
         let (uid, _) = host_ids();
         if uid != TRAVIS_UID && host_chown_possible() {
@@ -408,7 +483,16 @@ impl DockerExecutor {
             }
         }
         trace("chown", &mut t);
-        // The script, as a file owned by travis.
+        if !script_on_host {
+            self.upload_script(job, &name).await?;
+            trace("upload", &mut t);
+        }
+        self.start_services(job, &name, sink).await;
+        Ok(jc)
+    }
+
+    /// The script as `/home/travis/build.sh`, owned by travis, through the archive API.
+    async fn upload_script(&self, job: &JobRun, name: &str) -> Result<(), ExecError> {
         let mut tar = tar::Builder::new(Vec::new());
         let mut header = tar::Header::new_gnu();
         header.set_size(job.script.len() as u64);
@@ -425,7 +509,7 @@ impl DockerExecutor {
             .path("/home/travis")
             .build();
         self.docker
-            .upload_to_container(&name, Some(opts), bollard::body_full(archive.into()))
+            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
             .await
             .map_err(|e| {
                 op_err(format!(
@@ -433,7 +517,11 @@ impl DockerExecutor {
                     api_message(&e)
                 ))
             })?;
-        trace("upload", &mut t);
+        Ok(())
+    }
+
+    /// Starts the services the job asks for (other than docker) in its container.
+    async fn start_services(&self, job: &JobRun, name: &str, sink: &dyn OutputSink) {
         // Services other than docker: the image's own init scripts, else a warning.
         for service in travis_local_script::services::names(&job.config) {
             if service == "docker" {
@@ -447,7 +535,7 @@ impl DockerExecutor {
                 travis_local_script::services::init_name(&service)
             );
             let probe = format!("if [ -x {script} ]; then {script} start; else exit 127; fi");
-            match self.exec_capture(&name, "root", &["sh", "-c", &probe]).await {
+            match self.exec_capture(name, "root", &["sh", "-c", &probe]).await {
                 Ok((0, _)) => sink.output(format!("travis-local: started service {service} ({script})\n").as_bytes()),
                 Ok((127, _)) => sink.output(
                     format!("travis-local: warning: service {service} is not emulated: the image has no {script}\n")
@@ -459,7 +547,6 @@ impl DockerExecutor {
                 Err(e) => sink.output(format!("travis-local: warning: service {service}: {e}\n").as_bytes()),
             }
         }
-        Ok(jc)
     }
 
     fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
@@ -596,6 +683,13 @@ impl DockerExecutor {
             return Ok(JobEnd::Cancelled(reason));
         }
         let code = self.exec_exit_code(&exec_id).await;
+        // An ordinary exit status: the script ended by itself, the container was up (a
+        // `docker kill` shows as a signal status, >= 128). Saves a round trip per job.
+        if let Some(c) = code.filter(|c| (0..128).contains(c)) {
+            if cancel.reason().is_none() {
+                return Ok(JobEnd::Exited(i32::try_from(c).unwrap_or(255)));
+            }
+        }
         let (mut running, mut why) = self.container_running(&jc.name).await;
         // A `docker kill` shows first as a signal exit of the exec; let the state settle.
         let mut polls = 0;
@@ -619,6 +713,108 @@ impl DockerExecutor {
                 "the job's exit status in {} is unknown",
                 jc.name
             ))),
+        }
+    }
+
+    /// `--debug`: a shell in the job's container (see [`crate::debug`]). Returns how the
+    /// session ended: the shell's exit status, or the cancellation that ended the wait.
+    async fn debug_session(
+        &self,
+        job: &JobRun,
+        jc: &JobContainer,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+        why: &str,
+    ) -> Result<JobEnd, ExecError> {
+        use crate::debug::{attach_command, rc_text, ENV_FILE, RC_NAME};
+        use std::io::IsTerminal;
+        // One session at a time (-j N).
+        static SESSION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _turn = SESSION.lock().await;
+        let rc = rc_text(&job.script, &job.number)
+            .ok_or_else(|| op_err("--debug: the job script has no phase calls to stop before"))?;
+        std::fs::write(jc.home.join(RC_NAME), rc).map_err(|e| {
+            env_err(format!(
+                "--debug: cannot write {}: {e}",
+                jc.home.join(RC_NAME).display()
+            ))
+        })?;
+        // The job's environment (secrets included) into the container's tmpfs.
+        let config = ExecConfig {
+            user: Some("travis".into()),
+            env: Some(self.exec_env(job, jc)),
+            cmd: Some(vec![
+                "bash".into(),
+                "-c".into(),
+                format!("umask 077; export -p > {ENV_FILE}"),
+            ]),
+            ..Default::default()
+        };
+        let exec = self
+            .docker
+            .create_exec(&jc.name, config)
+            .await
+            .map_err(|e| op_err(format!("--debug: {}", api_message(&e))))?;
+        if let Ok(StartExecResults::Attached { mut output, .. }) =
+            self.docker.start_exec(&exec.id, None).await
+        {
+            while output.next().await.is_some() {}
+        }
+        let attach = attach_command(&jc.name, &jc.build);
+        let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        // The session is not silence: keep the log-silence clock from expiring.
+        let ends = |r: Option<CancelReason>| {
+            matches!(
+                r,
+                Some(CancelReason::Interrupted | CancelReason::Forced | CancelReason::JobTimeout)
+            )
+        };
+        if tty {
+            eprintln!(
+                "travis-local: job {} {why}; debug shell in {} (leave with exit; the container is then removed)",
+                job.number, jc.name
+            );
+            let build = jc.build.display().to_string();
+            let rc = format!("/home/travis/{RC_NAME}");
+            let mut child = tokio::process::Command::new("docker")
+                .args(["exec", "-it", "-u", "travis", "-w", &build, &jc.name])
+                .args(["bash", "--rcfile", &rc, "-i"])
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| env_err(format!("--debug: cannot run docker: {e}")))?;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    status = child.wait() => {
+                        let code = status.ok().and_then(|s| s.code()).unwrap_or(0);
+                        return Ok(JobEnd::Exited(code));
+                    }
+                    _ = tick.tick() => {
+                        sink.output(b"");
+                        if let Some(r) = cancel.reason().filter(|r| ends(Some(*r))) {
+                            let _ = child.kill().await;
+                            return Ok(JobEnd::Cancelled(r));
+                        }
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "travis-local: job {} {why}; debug mode keeps its container until you press Ctrl-C. Attach a shell with:\n  {attach}\nthen re-run a phase, e.g. travis_run_script",
+            job.number
+        );
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            sink.output(b"");
+            if let Some(r) = cancel.reason().filter(|r| ends(Some(*r))) {
+                return Ok(JobEnd::Cancelled(r));
+            }
+            if !self.container_running(&jc.name).await.0 {
+                return Ok(JobEnd::Killed(format!(
+                    "the job container {} was stopped during the debug session",
+                    jc.name
+                )));
+            }
         }
     }
 
@@ -758,7 +954,24 @@ impl DockerExecutor {
             }
         };
         let mut t = Instant::now();
-        let result = self.run_script(job, &jc, sink, cancel).await;
+        let result = match self.settings.debug {
+            Some(crate::debug::DebugMode::Start) => {
+                self.debug_session(job, &jc, sink, cancel, "started in debug mode")
+                    .await
+            }
+            mode => {
+                let result = self.run_script(job, &jc, sink, cancel).await;
+                if let (Some(_), Ok(JobEnd::Exited(code))) = (mode, &result) {
+                    if *code != 0 {
+                        let why = format!("failed (exit {code})");
+                        if let Err(e) = self.debug_session(job, &jc, sink, cancel, &why).await {
+                            eprintln!("travis-local: {}", e.message);
+                        }
+                    }
+                }
+                result
+            }
+        };
         trace("script", &mut t);
         // Cleanup must finish even when the job was cancelled; bounded so Ctrl-C stays prompt.
         let _ = tokio::time::timeout(
@@ -769,7 +982,43 @@ impl DockerExecutor {
         result
     }
 
+    /// Begins creating and starting a job's container in the background, so that it
+    /// overlaps the runner's copy of the working tree (the build directory is made
+    /// first, by us, so that it belongs to the user and not to the engine).
+    async fn prestart(&self, job: &JobRun) {
+        if self.settings.debug == Some(crate::debug::DebugMode::Start)
+            || std::fs::create_dir_all(&job.build_dir).is_err()
+        {
+            return;
+        }
+        let Ok(layer) = self.layer_for(job, &Progress::new("docker")).await else {
+            return;
+        };
+        let name = job_name(&job.run_id, &job.number);
+        let body = self.container_body(job, &layer);
+        let opts = CreateContainerOptionsBuilder::default().name(&name).build();
+        remember_container(&name);
+        let docker = self.docker.clone();
+        let handle = self.rt.spawn(async move {
+            create_container(&docker, opts, body).await.is_ok()
+                && docker.start_container(&name, None).await.is_ok()
+        });
+        if let Ok(mut m) = self.prestarted.lock() {
+            m.insert(job.number.clone(), handle);
+        }
+    }
+
     async fn cleanup_async(&self, run_id: &str) -> Result<(), ExecError> {
+        // A container still being started for a job that never ran: let it finish, so
+        // that the sweep below finds it.
+        let pending: Vec<_> = self
+            .prestarted
+            .lock()
+            .map(|mut m| m.drain().map(|(_, h)| h).collect())
+            .unwrap_or_default();
+        for handle in pending {
+            let _ = handle.await;
+        }
         let kept: HashSet<String> = self.kept.lock().map(|k| k.clone()).unwrap_or_default();
         let filter = HashMap::from([("label".to_string(), vec![format!("{LABEL_RUN}={run_id}")])]);
         let list = self
@@ -822,6 +1071,9 @@ impl Executor for DockerExecutor {
                 self.layer_for(job, &progress).await?;
             }
             trace("prepare", &mut t);
+            if let Some(first) = jobs.first() {
+                self.prestart(first).await;
+            }
             Ok(())
         })
     }

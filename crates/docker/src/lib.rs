@@ -9,12 +9,14 @@ pub mod bootstrap;
 pub mod clean;
 pub mod commands;
 pub mod config;
+pub mod debug;
 pub mod engine;
 pub mod executor;
 pub mod images;
 pub mod layer;
 pub mod owned;
 pub mod progress;
+pub mod recipes;
 
 pub use executor::{DockerExecutor, Settings};
 use travis_local_config::local::LocalConfig;
@@ -33,6 +35,8 @@ pub struct DockerOptions {
     pub keep_on_failure: bool,
     pub trust_host_ca: bool,
     pub no_trust_host_ca: bool,
+    /// `--debug[=start]`: a shell in the job's container (see [`debug`]).
+    pub debug: Option<debug::DebugMode>,
 }
 
 /// Flags + the repository's `.travis-local/config.yml` (read once by the caller, from
@@ -81,6 +85,7 @@ pub fn settings_from_args(
         keep_on_failure: args.keep_on_failure,
         trust_host_ca,
         project,
+        debug: args.debug,
     })
 }
 
