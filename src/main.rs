@@ -36,6 +36,8 @@ enum Command {
     Image(travis_local_docker::cli::ImageArgs),
     /// Remove what killed runs left behind: job processes, containers, compose projects, run directories
     Clean(travis_local_docker::cli::CleanArgs),
+    /// List or remove the build caches (`cache:`) kept between runs
+    Cache(travis_local_docker::cache::CacheArgs),
     /// Amazon ECR helpers (log the host's Docker in to a registry)
     Ecr(travis_local_ecr::cli::EcrArgs),
     /// Print a shell completion script (bash and fish also complete job numbers)
@@ -77,6 +79,7 @@ fn main() {
         }
         Command::Image(args) => travis_local_docker::cli::image_main(&args),
         Command::Clean(args) => travis_local_docker::cli::clean_main(&args),
+        Command::Cache(args) => travis_local_docker::cache::cache_main(&args),
         Command::Ecr(args) => travis_local_ecr::cli::main(&args),
         Command::Completions(args) => complete::completions(&args, Cli::command()),
         Command::Man(args) => complete::man(&args, Cli::command()),

@@ -84,6 +84,8 @@ pub struct BootstrapArgs {
   2. Containers labelled travis-local.run (all runs, or --run ID) whose owning process
      is gone, and the compose projects named travis-local-*.
   3. With --images, the cached layers travis-local/layer:*.
+  4. With --caches, every build cache (`cache:`): the Docker volumes labelled
+     travis-local.cache and the host executor's caches. Without it caches are kept.
 Exit status: 0 done, 1 something could not be removed (the record is kept), 4 the
 Docker engine is needed and unreachable (host leftovers are removed first).")]
 pub struct CleanArgs {
@@ -97,6 +99,9 @@ pub struct CleanArgs {
     /// only: the processes and files of a live run are never touched)
     #[arg(long)]
     pub all: bool,
+    /// Also remove every build cache (`cache:` volumes and host cache directories)
+    #[arg(long)]
+    pub caches: bool,
 }
 
 fn fail(prefix: &str, e: &ExecError) -> i32 {
@@ -206,6 +211,7 @@ pub fn clean_main(args: &CleanArgs) -> i32 {
     let engine_needed = args.run.is_none()
         || scan.stale.is_empty()
         || args.images
+        || args.caches
         || scan.stale.iter().any(|f| f.state.needs_engine());
     let engine = if engine_needed {
         Some(rt.block_on(crate::engine::connect()))
@@ -243,6 +249,16 @@ pub fn clean_main(args: &CleanArgs) -> i32 {
     } else if let Some(e) = &engine_error {
         eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
         code = 4;
+    }
+    if args.caches {
+        let (removed, problems) = crate::cache::clean_caches(&rt, docker);
+        for p in &problems {
+            eprintln!("travis-local clean: {p}");
+        }
+        if !problems.is_empty() {
+            code = code.max(1);
+        }
+        println!("removed {removed} build cache(s)");
     }
     println!(
         "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",

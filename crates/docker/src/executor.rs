@@ -155,6 +155,8 @@ struct JobContainer {
     compose_project: String,
     /// `services: docker` (the job could talk to the engine).
     docker_service: bool,
+    /// `cache:`: the job's cache volumes are mounted under [`crate::cache::MOUNT`].
+    cache: Option<travis_local_script::cache::CacheKey>,
 }
 
 impl DockerExecutor {
@@ -308,6 +310,19 @@ impl DockerExecutor {
         if !build.starts_with(&home) {
             binds.push(format!("{build_s}:{build_s}"));
         }
+        let mut cache = None;
+        if let Some(spec) = &job.cache {
+            match crate::cache::binds(&self.docker, spec).await {
+                Ok(b) => {
+                    binds.extend(b);
+                    cache = Some(spec.push.clone());
+                }
+                Err(e) => sink.output(
+                    format!("travis-local: warning: the build cache is not used: {e}\n")
+                        .as_bytes(),
+                ),
+            }
+        }
         let mut group_add = Vec::new();
         if wants_docker {
             if let Some(sock) = engine::local_socket() {
@@ -373,6 +388,7 @@ impl DockerExecutor {
             build,
             compose_project: name.clone(),
             docker_service: wants_docker || engine::local_socket().is_none(),
+            cache,
         };
         if let Err(e) = self.docker.start_container(&name, None).await {
             self.remove_container(&name).await;
@@ -406,6 +422,20 @@ impl DockerExecutor {
                     .as_bytes(),
                 );
             }
+        }
+        if let Some(key) = &jc.cache {
+            // A new volume's root belongs to root; the job (travis) writes the cache.
+            let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
+            let push = format!("{}/push", crate::cache::MOUNT);
+            if let Ok((code, out)) = self.exec_capture(&name, "root", &["chown", &own, &push]).await {
+                if code != 0 {
+                    sink.output(
+                        format!("travis-local: warning: cannot hand the cache volume to travis: {}\n", out.trim())
+                            .as_bytes(),
+                    );
+                }
+            }
+            travis_local_runner::cache::touch_docker(key, None);
         }
         trace("chown", &mut t);
         // The script, as a file owned by travis.
@@ -472,6 +502,9 @@ impl DockerExecutor {
             "DOCKER_BUILDKIT=0".into(),
             format!("COMPOSE_PROJECT_NAME={}", jc.compose_project),
         ];
+        if jc.cache.is_some() {
+            env.push(format!("TRAVIS_LOCAL_CACHE_DIR={}", crate::cache::MOUNT));
+        }
         let host = engine::docker_host();
         if !host.starts_with("unix://") {
             env.push(format!("DOCKER_HOST={host}"));
@@ -721,6 +754,20 @@ impl DockerExecutor {
             return;
         }
         let mut t = Instant::now();
+        if let Some(key) = &jc.cache {
+            // The size of the last store, from its marker (`<time> <KiB>`).
+            let marker = format!("{}/push/.travis-local-cache", crate::cache::MOUNT);
+            let size = match self.exec_capture(&jc.name, "root", &["cat", &marker]).await {
+                Ok((0, text)) => text
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<u64>().ok())
+                    .map(|k| k * 1024),
+                _ => None,
+            };
+            travis_local_runner::cache::touch_docker(key, size);
+            trace("cache record", &mut t);
+        }
         if jc.docker_service {
             crate::owned::remove_compose_project(&self.docker, &jc.compose_project).await;
             forget_project(&jc.compose_project);

@@ -76,6 +76,9 @@ pub struct RunArgs {
     /// of listing them as "not run locally"
     #[arg(long)]
     pub deploy: bool,
+    /// Ignore `cache:` for this run: no cache is restored or stored (the caches stay)
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
     #[command(flatten)]
     pub facts: FactArgs,
     #[command(flatten)]
@@ -268,6 +271,7 @@ fn run(
             run_dir.path().display()
         ),
     }
+    let cache_opts = travis_local_script::cache::CacheOptions::for_repo(&repo);
     let mut prepared = Vec::new();
     for job in &selected {
         let home = run_dir.path().join(&job.number).join("home").join("travis");
@@ -282,9 +286,17 @@ fn run(
             color: true,
             local_env: local.env.clone(),
             secure_entries: secure_entries.clone(),
+            cache: cache_opts.clone(),
             ..Default::default()
         };
-        let compiled = travis_local_script::compile(job, &facts, &secrets, &opts);
+        let mut compiled = travis_local_script::compile(job, &facts, &secrets, &opts);
+        let cache = travis_local_script::cache::spec(&job.config, &facts, &cache_opts)
+            .filter(|_| !args.no_cache);
+        if args.no_cache {
+            compiled
+                .env
+                .push(("TRAVIS_LOCAL_NO_CACHE".into(), "1".into()));
+        }
         prepared.push(PreparedJob {
             run: JobRun {
                 number: job.number.clone(),
@@ -295,6 +307,7 @@ fn run(
                 home_dir: home,
                 repo_slug: facts.repo.clone(),
                 config: job.config.clone(),
+                cache,
             },
             stage: job.stage.clone(),
             name: job.name.clone(),

@@ -157,6 +157,7 @@ pub fn compile_in(repo: &Path, args: &CompileArgs) -> Result<(String, Vec<String
         start_services: args.start_services,
         local_env: local.env.clone(),
         secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
+        cache: crate::cache::CacheOptions::for_repo(repo),
         ..Default::default()
     };
     let compiled = compile(job, &facts, &secrets, &opts);

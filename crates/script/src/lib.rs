@@ -6,6 +6,7 @@
 //! the process environment that carries them), [`secrets::SecretArgs::load`] and
 //! [`Masker`] for every stream it prints or writes.
 
+pub mod cache;
 pub mod cli;
 mod compile;
 pub mod export_eval;
