@@ -216,9 +216,9 @@ fn lifecycle(executor: &str, env: &Env) {
     }
     let r = env.run(a.path(), executor, &[]);
     seen(&r, "");
-    env.bin(a.path(), &["cache", "clear", "travis-local-cache-0000"])
-        .exit(1)
-        .contains("no cache matches");
+    let r = env.bin(a.path(), &["cache", "clear", "travis-local-cache-0000"]);
+    r.exit(1);
+    assert!(r.stderr.contains("no cache matches"), "{}", r.dump());
 
     // clean --caches removes every cache (of both repositories).
     let r = env.bin(a.path(), &["clean", "--caches"]);

@@ -67,10 +67,15 @@ travis_cache_fetch() {
 
 # travis_cache_add DIR...: restore each directory from the fetched cache and remember it.
 travis_cache_add() {
+  local raw dir rel
   if [[ -n "${TRAVIS_LOCAL_NO_CACHE:-}" || -z "${TRAVIS_LOCAL_CACHE_DIR:-}" || ! -d "${TRAVIS_LOCAL_CACHE_DIR}/push" ]]; then
+    # No cache this time: the directories exist (empty), as after a cache miss.
+    for raw in "${@}"; do
+      dir="$(travis_cache_expand "${raw}")"
+      mkdir -p "${dir}"
+    done
     return 0
   fi
-  local raw dir rel
   for raw in "${@}"; do
     dir="$(travis_cache_expand "${raw}")"
     rel="$(travis_cache_rel "${dir}")"
