@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE=${IMAGE:-travis-local/bookworm:ci}
 NETWORK=${NETWORK:-host}
-PACKAGES=${PACKAGES:-"numpy pandas requests flask"}
+PACKAGES=${PACKAGES:-"docopt==0.6.2 future==0.18.3 termcolor==1.1.0 pyperclip==1.8.2 wget==3.2"}
 BIN=${TRAVIS_LOCAL:-}
 if [ -z "$BIN" ]; then
   for c in "${CARGO_TARGET_DIR:-target}/release/travis-local" "${CARGO_TARGET_DIR:-target}/debug/travis-local"; do

@@ -184,7 +184,11 @@ fn lifecycle(executor: &str, env: &Env) {
         assert!(e["slug"].as_str().unwrap().starts_with("cache-linux-"));
     }
     let human = env.bin(a.path(), &["cache", "list"]);
-    human.exit(0).contains("KEY").contains("LAST USE").contains("feature");
+    human
+        .exit(0)
+        .contains("KEY")
+        .contains("LAST USE")
+        .contains("feature");
     let master_id = entries
         .iter()
         .find(|e| e["branch"] == "master")

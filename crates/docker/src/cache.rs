@@ -101,8 +101,10 @@ pub async fn remove(docker: &Docker, id: &str) -> Result<(), String> {
 
 /// `travis-local cache`
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Caches are keyed like Travis's: repository, branch (PR.<n> for a pull request) and a slug of os, dist, language version and a hash of the job's env. Docker caches are named volumes travis-local-cache-<hash>; host-executor caches are directories under ${XDG_CACHE_HOME:-~/.cache}/travis-local/caches/host/.
-Exit status: 0 done, 1 nothing matched or something could not be removed, 2 usage.")]
+#[command(
+    after_help = "Caches are keyed like Travis's: repository, branch (PR.<n> for a pull request) and a slug of os, dist, language version and a hash of the job's env. Docker caches are named volumes travis-local-cache-<hash>; host-executor caches are directories under ${XDG_CACHE_HOME:-~/.cache}/travis-local/caches/host/.
+Exit status: 0 done, 1 nothing matched or something could not be removed, 2 usage."
+)]
 pub struct CacheArgs {
     #[command(subcommand)]
     pub command: CacheCommand,
@@ -196,7 +198,8 @@ pub fn cache_main(args: &CacheArgs) -> i32 {
                 entries.retain(|e| e.identity == me);
             }
             entries.sort_by(|x, y| {
-                (&x.repo, &x.branch, &x.slug, x.executor).cmp(&(&y.repo, &y.branch, &y.slug, y.executor))
+                (&x.repo, &x.branch, &x.slug, x.executor)
+                    .cmp(&(&y.repo, &y.branch, &y.slug, y.executor))
             });
             if a.format == CacheFormat::Json {
                 println!(
@@ -206,7 +209,14 @@ pub fn cache_main(args: &CacheArgs) -> i32 {
                 return 0;
             }
             if entries.is_empty() {
-                println!("no caches{}", if a.all { "" } else { " for this repository (--all shows every repository's)" });
+                println!(
+                    "no caches{}",
+                    if a.all {
+                        ""
+                    } else {
+                        " for this repository (--all shows every repository's)"
+                    }
+                );
                 return 0;
             }
             println!(

@@ -318,8 +318,7 @@ impl DockerExecutor {
                     cache = Some(spec.push.clone());
                 }
                 Err(e) => sink.output(
-                    format!("travis-local: warning: the build cache is not used: {e}\n")
-                        .as_bytes(),
+                    format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
                 ),
             }
         }
@@ -427,11 +426,17 @@ impl DockerExecutor {
             // A new volume's root belongs to root; the job (travis) writes the cache.
             let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
             let push = format!("{}/push", crate::cache::MOUNT);
-            if let Ok((code, out)) = self.exec_capture(&name, "root", &["chown", &own, &push]).await {
+            if let Ok((code, out)) = self
+                .exec_capture(&name, "root", &["chown", &own, &push])
+                .await
+            {
                 if code != 0 {
                     sink.output(
-                        format!("travis-local: warning: cannot hand the cache volume to travis: {}\n", out.trim())
-                            .as_bytes(),
+                        format!(
+                            "travis-local: warning: cannot hand the cache volume to travis: {}\n",
+                            out.trim()
+                        )
+                        .as_bytes(),
                     );
                 }
             }

@@ -71,9 +71,7 @@ pub fn now() -> u64 {
 fn valid_id(id: &str) -> bool {
     id.starts_with(ID_PREFIX)
         && id.len() > ID_PREFIX.len()
-        && id[ID_PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit())
+        && id[ID_PREFIX.len()..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn write_record(path: &Path, key: &CacheKey, size: Option<u64>) -> std::io::Result<()> {
@@ -190,7 +188,10 @@ pub fn host_entries() -> Vec<Entry> {
         out.push(Entry {
             id,
             repo: rec.as_ref().map(|r| r.key.repo.clone()).unwrap_or_default(),
-            branch: rec.as_ref().map(|r| r.key.branch.clone()).unwrap_or_default(),
+            branch: rec
+                .as_ref()
+                .map(|r| r.key.branch.clone())
+                .unwrap_or_default(),
             slug: rec.as_ref().map(|r| r.key.slug.clone()).unwrap_or_default(),
             size: Some(dir_size(&d.path())),
             last_use: rec.as_ref().map(|r| r.last_use),

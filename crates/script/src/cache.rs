@@ -52,14 +52,25 @@ impl CacheOptions {
     /// unrelated repositories never do; the URL itself, which may hold credentials, is
     /// never stored).
     pub fn for_repo(repo: &std::path::Path) -> Self {
-        let default_branch = git(repo, &["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
-            .map(|b| b.trim_start_matches("origin/").to_string())
-            .or_else(|| {
-                ["master", "main"].into_iter().find_map(|b| {
-                    git(repo, &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{b}")])
-                        .map(|_| b.to_string())
-                })
-            });
+        let default_branch = git(
+            repo,
+            &["symbolic-ref", "--short", "refs/remotes/origin/HEAD"],
+        )
+        .map(|b| b.trim_start_matches("origin/").to_string())
+        .or_else(|| {
+            ["master", "main"].into_iter().find_map(|b| {
+                git(
+                    repo,
+                    &[
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        &format!("refs/heads/{b}"),
+                    ],
+                )
+                .map(|_| b.to_string())
+            })
+        });
         let identity = match git(repo, &["config", "--get", "remote.origin.url"]) {
             Some(url) => format!("origin:{}", url.trim_end_matches(".git")),
             None => format!(
@@ -99,11 +110,7 @@ impl CacheKey {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        let hex: String = h
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         format!("{ID_PREFIX}{}", &hex[..20])
     }
 
@@ -326,11 +333,16 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
                 .into(),
         );
     }
-    for kind in ["pip", "yarn", "bundler", "cargo", "ccache", "packages", "composer"] {
+    for kind in [
+        "pip", "yarn", "bundler", "cargo", "ccache", "packages", "composer",
+    ] {
         if map.get(kind).is_some_and(truthy) && !w.kinds.iter().any(|k| k.fold.ends_with(kind)) {
             let applies = matches!(
                 (kind, lang),
-                ("pip", "python") | ("yarn", "node_js") | ("cargo", "rust") | ("ccache", "c" | "cpp")
+                ("pip", "python")
+                    | ("yarn", "node_js")
+                    | ("cargo", "rust")
+                    | ("ccache", "c" | "cpp")
             ) || (kind == "bundler" && lang == "ruby")
                 || (kind == "packages" && raw == "r");
             if !applies {
@@ -415,7 +427,10 @@ pub fn slug(config: &Value) -> String {
         ("php", _) => format!("--php-{}", version("php", "7.2")),
         ("perl", _) => format!("--perl-{}", version("perl", "5.14")),
         ("c", _) => format!("--compiler-{}", version("compiler", "gcc")),
-        ("cpp", _) => format!("--compiler-{}", version("compiler", "g++").replace('+', "p")),
+        ("cpp", _) => format!(
+            "--compiler-{}",
+            version("compiler", "g++").replace('+', "p")
+        ),
         ("scala", _) => format!("--scala-{}", version("scala", "2.12.8")),
         ("ruby", _) => {
             let rvm = first(config, "rvm").or_else(|| first(config, "ruby"));
@@ -539,7 +554,12 @@ fn fold_word(f: &str) -> String {
 
 /// The body of `travis_run_cache` (Travis's `cache` stage, fold `cache.2`): what
 /// `prepare_cache` runs, then the store. Empty when the job caches nothing.
-pub(crate) fn store_lines(config: &Value, lang: &str, facts: &BuildFacts, opts: &CacheOptions) -> Vec<String> {
+pub(crate) fn store_lines(
+    config: &Value,
+    lang: &str,
+    facts: &BuildFacts,
+    opts: &CacheOptions,
+) -> Vec<String> {
     let Some(spec) = spec(config, facts, opts) else {
         return Vec::new();
     };
@@ -559,8 +579,7 @@ pub(crate) fn store_lines(config: &Value, lang: &str, facts: &BuildFacts, opts: 
 /// travis-build's builtin `before_cache` where a language has one (rust: drop the
 /// registry sources), used when the config has no `before_cache`.
 pub(crate) fn default_before_cache(config: &Value, lang: &str) -> Option<String> {
-    (lang == "rust" && enabled(config))
-        .then(|| "rm -rf \"$HOME/.cargo/registry/src\"".to_string())
+    (lang == "rust" && enabled(config)).then(|| "rm -rf \"$HOME/.cargo/registry/src\"".to_string())
 }
 
 #[cfg(test)]
@@ -620,7 +639,10 @@ mod tests {
         let s = spec(&c, &facts("feature"), &o).unwrap();
         assert_eq!(s.push.branch, "feature");
         assert_eq!(
-            s.fetch.iter().map(|k| k.branch.as_str()).collect::<Vec<_>>(),
+            s.fetch
+                .iter()
+                .map(|k| k.branch.as_str())
+                .collect::<Vec<_>>(),
             ["main"]
         );
         let s = spec(&c, &facts("main"), &o).unwrap();
@@ -629,7 +651,10 @@ mod tests {
         let s = spec(&c, &pr, &o).unwrap();
         assert_eq!(s.push.branch, "PR.7");
         assert_eq!(
-            s.fetch.iter().map(|k| k.branch.as_str()).collect::<Vec<_>>(),
+            s.fetch
+                .iter()
+                .map(|k| k.branch.as_str())
+                .collect::<Vec<_>>(),
             ["dev", "main"]
         );
     }
@@ -645,10 +670,22 @@ mod tests {
         let id = k.id();
         assert!(id.starts_with(ID_PREFIX) && id.len() == ID_PREFIX.len() + 20);
         for other in [
-            CacheKey { identity: "/tmp/other".into(), ..k.clone() },
-            CacheKey { repo: "o/s".into(), ..k.clone() },
-            CacheKey { branch: "dev".into(), ..k.clone() },
-            CacheKey { slug: "cache-linux-y".into(), ..k.clone() },
+            CacheKey {
+                identity: "/tmp/other".into(),
+                ..k.clone()
+            },
+            CacheKey {
+                repo: "o/s".into(),
+                ..k.clone()
+            },
+            CacheKey {
+                branch: "dev".into(),
+                ..k.clone()
+            },
+            CacheKey {
+                slug: "cache-linux-y".into(),
+                ..k.clone()
+            },
         ] {
             assert_ne!(other.id(), id);
         }
@@ -659,14 +696,22 @@ mod tests {
     fn what_is_cached() {
         assert!(!enabled(&json!({"language": "python"})));
         assert!(enabled(&json!({"language": "python", "cache": "pip"})));
-        assert!(enabled(&json!({"language": "python", "cache": {"pip": true}})));
+        assert!(enabled(
+            &json!({"language": "python", "cache": {"pip": true}})
+        ));
         assert!(!enabled(&json!({"language": "generic", "cache": "pip"})));
         // npm is cached by default for node_js, unless `cache: false` or `npm: false`.
         assert!(enabled(&json!({"language": "node_js"})));
         assert!(!enabled(&json!({"language": "node_js", "cache": false})));
-        assert!(!enabled(&json!({"language": "node_js", "cache": {"npm": false}})));
-        assert!(enabled(&json!({"language": "generic", "cache": {"directories": ["a"]}})));
-        assert!(!enabled(&json!({"language": "generic", "cache": {"directories": []}})));
+        assert!(!enabled(
+            &json!({"language": "node_js", "cache": {"npm": false}})
+        ));
+        assert!(enabled(
+            &json!({"language": "generic", "cache": {"directories": ["a"]}})
+        ));
+        assert!(!enabled(
+            &json!({"language": "generic", "cache": {"directories": []}})
+        ));
         assert!(enabled(&json!({"language": "rust", "cache": "cargo"})));
         assert!(enabled(&json!({"language": "cpp", "cache": "ccache"})));
         assert!(enabled(&json!({"language": "ruby", "cache": "bundler"})));
