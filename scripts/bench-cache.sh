@@ -27,6 +27,7 @@ cleanup() {
   (cd "$WORK/repo" && "$BIN" cache clear >/dev/null 2>&1) || true
   rm -rf "$WORK"
 }
+# (BENCH_LOGS=DIR keeps both job logs there.)
 trap cleanup EXIT
 mkdir -p "$WORK/repo"
 # --user: the job runs as travis without a virtualenv; the wheels go to ~/.local, which
@@ -35,7 +36,7 @@ YML="language: python
 python: '3.11'
 cache: pip
 install:
-  - pip install --user --no-warn-script-location $PACKAGES
+  - t0=\$(date +%s%N) && pip install --user --no-warn-script-location $PACKAGES && echo \"BENCH install_ns=\$((\$(date +%s%N) - t0))\"
 script:
   - python3 -c 'import sys; print(sys.version)'
 "
@@ -51,18 +52,17 @@ run() { # run LOG → prints whole-job seconds
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
-# Seconds of the fold FOLD (first travis_time span inside it), from a log.
-fold_secs() { # fold_secs LOG FOLD
-  tr '\r' '\n' <"$1" | awk -v f="$2" '
-    $0 ~ "travis_fold:start:" f "$" { inside = 1; next }
-    inside && /travis_time:end:/ { match($0, /duration=[0-9]+/); print substr($0, RSTART + 9, RLENGTH - 9) / 1e9; exit }'
+# Seconds of the install phase, as the job measured it.
+install_secs() { # install_secs LOG
+  tr '\r' '\n' <"$1" | sed -n 's/^BENCH install_ns=\([0-9]*\).*/\1/p' | awk '{ printf "%.2f", $1 / 1e9 }'
 }
 
 echo "bench-cache: $(docker version --format 'engine {{.Server.Version}}'), $(nproc) CPUs, binary $BIN, image $IMAGE, packages: $PACKAGES"
 T1=$(run "$WORK/first.log")
 T2=$(run "$WORK/second.log")
-I1=$(fold_secs "$WORK/first.log" install)
-I2=$(fold_secs "$WORK/second.log" install)
+I1=$(install_secs "$WORK/first.log")
+I2=$(install_secs "$WORK/second.log")
+if [ -n "${BENCH_LOGS:-}" ]; then cp "$WORK/first.log" "$WORK/second.log" "$BENCH_LOGS/"; fi
 grep -q "found cache" "$WORK/second.log" || { echo "bench-cache: the second run found no cache" >&2; cat "$WORK/second.log" >&2; exit 1; }
 awk -v i1="$I1" -v i2="$I2" -v t1="$T1" -v t2="$T2" 'BEGIN {
   printf "install phase: first run %.2f s, second run (cache restored) %.2f s: %.2fx faster (goal >= 3x)\n", i1, i2, i1 / i2
