@@ -95,7 +95,7 @@ travis_cache_add() {
 travis_cache_store_copy() {
   local store="${1}" tmp d rel
   shift
-  tmp="${store}/.incoming.$$"
+  tmp="${store}/.incoming.$$.${RANDOM}${RANDOM}"
   rm -rf "${tmp}" && mkdir -p "${tmp}/data" || return 1
   for d in "${@}"; do
     [[ -e "${d}" ]] || continue
