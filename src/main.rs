@@ -39,6 +39,8 @@ enum Command {
     Image(cli::docker::ImageArgs),
     /// Remove what killed runs left behind: job processes, containers, compose projects, run directories
     Clean(cli::docker::CleanArgs),
+    /// List or remove the build caches (`cache:`) kept between runs
+    Cache(cli::cache::CacheArgs),
     /// Amazon ECR helpers (log the host's Docker in to a registry)
     Ecr(cli::ecr::EcrArgs),
     /// Print a shell completion script (bash and fish also complete job numbers)
@@ -86,6 +88,7 @@ fn main() {
         }
         Command::Image(args) => cli::docker::image_main(&args),
         Command::Clean(args) => cli::docker::clean_main(&args),
+        Command::Cache(args) => cli::cache::main(&args),
         Command::Ecr(args) => cli::ecr::main(&args),
         Command::Completions(args) => complete::completions(&args, Cli::command()),
         Command::Man(args) => complete::man(&args, Cli::command()),

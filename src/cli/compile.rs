@@ -159,6 +159,7 @@ pub fn compile_in(
         start_services: args.start_services,
         local_env: local.env.clone(),
         secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
+        cache: travis_local_script::cache::CacheOptions::for_repo(ws.root()),
         ..Default::default()
     };
     let compiled = compile(job, facts, &secrets, &opts);

@@ -111,6 +111,8 @@ pub struct BootstrapArgs {
   2. Containers labelled travis-local.run (all runs, or --run ID) whose owning process
      is gone, and the compose projects named travis-local-*.
   3. With --images, the cached layers travis-local/layer:*.
+  4. With --caches, every build cache (`cache:`): the Docker volumes labelled
+     travis-local.cache and the host executor's caches. Without it caches are kept.
 Exit status: 0 done, 1 something could not be removed (the record is kept), 4 the
 Docker engine is needed and unreachable (host leftovers are removed first).")]
 pub struct CleanArgs {
@@ -124,6 +126,9 @@ pub struct CleanArgs {
     /// only: the processes and files of a live run are never touched)
     #[arg(long)]
     pub all: bool,
+    /// Also remove every build cache (`cache:` volumes and host cache directories)
+    #[arg(long)]
+    pub caches: bool,
 }
 
 /// `--pull` values.
@@ -184,5 +189,6 @@ pub fn clean_main(args: &CleanArgs) -> i32 {
         run: args.run.clone(),
         images: args.images,
         all: args.all,
+        caches: args.caches,
     })
 }

@@ -2,6 +2,7 @@
 //! that turns them into the library crates' settings, calls the crates and prints.
 //! Exit codes are named in [`crate::exit`].
 
+pub mod cache;
 pub mod compile;
 pub mod condition;
 pub mod docker;

@@ -80,6 +80,9 @@ pub struct RunArgs {
     /// of listing them as "not run locally"
     #[arg(long)]
     pub deploy: bool,
+    /// Ignore `cache:` for this run: no cache is restored or stored (the caches stay)
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
     #[command(flatten)]
     pub facts: FactArgs,
     #[command(flatten)]
@@ -212,6 +215,7 @@ fn run(
         secure_entries: travis_local_script::secrets::find_secure_entries(&loaded.config, &secrets),
         local: &local,
         secrets: &secrets,
+        cache: travis_local_script::cache::CacheOptions::for_repo(&repo),
     };
     let prepared = ctx.prepare_jobs(&selected)?;
     let executor = start_executor(args, factory, &local, &prepared, &run_id)?;
@@ -327,6 +331,7 @@ struct JobContext<'a> {
     secure_entries: Vec<travis_local_script::secrets::SecureEntry>,
     local: &'a LocalConfig,
     secrets: &'a travis_local_script::Secrets,
+    cache: travis_local_script::cache::CacheOptions,
 }
 
 impl JobContext<'_> {
@@ -350,9 +355,17 @@ impl JobContext<'_> {
                 color: true,
                 local_env: self.local.env.clone(),
                 secure_entries: self.secure_entries.clone(),
+                cache: self.cache.clone(),
                 ..Default::default()
             };
-            let compiled = travis_local_script::compile(job, self.facts, self.secrets, &opts);
+            let mut compiled = travis_local_script::compile(job, self.facts, self.secrets, &opts);
+            let cache = travis_local_script::cache::spec(&job.config, self.facts, &self.cache)
+                .filter(|_| !self.args.no_cache);
+            if self.args.no_cache {
+                compiled
+                    .env
+                    .push(("TRAVIS_LOCAL_NO_CACHE".into(), "1".into()));
+            }
             prepared.push(PreparedJob {
                 run: JobRun {
                     number: job.number.clone(),
@@ -363,6 +376,7 @@ impl JobContext<'_> {
                     home_dir: home,
                     repo_slug: self.facts.repo.clone(),
                     config: job.config.clone(),
+                    cache,
                 },
                 stage: job.stage.clone(),
                 name: job.name.clone(),

@@ -28,6 +28,8 @@ pub struct CleanOptions {
     pub images: bool,
     /// Also remove containers of runs still in progress.
     pub all: bool,
+    /// Also remove every build cache (`cache:` volumes and host cache directories).
+    pub caches: bool,
 }
 
 fn fail(prefix: &str, e: &ExecError) -> i32 {
@@ -215,6 +217,7 @@ pub fn clean(args: &CleanOptions) -> i32 {
     let engine_needed = args.run.is_none()
         || scan.stale.is_empty()
         || args.images
+        || args.caches
         || scan.stale.iter().any(|f| f.state.needs_engine());
     let engine = if engine_needed {
         Some(rt.block_on(crate::engine::connect()))
@@ -252,6 +255,16 @@ pub fn clean(args: &CleanOptions) -> i32 {
     } else if let Some(e) = &engine_error {
         eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
         code = 4;
+    }
+    if args.caches {
+        let (removed, problems) = crate::cache::clean_caches(&rt, docker);
+        for p in &problems {
+            eprintln!("travis-local clean: {p}");
+        }
+        if !problems.is_empty() {
+            code = code.max(1);
+        }
+        println!("removed {removed} build cache(s)");
     }
     println!(
         "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",

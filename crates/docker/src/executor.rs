@@ -187,6 +187,8 @@ struct JobContainer {
     compose_project: String,
     /// `services: docker` (the job could talk to the engine).
     docker_service: bool,
+    /// `cache:`: the job's cache volumes are mounted under [`crate::cache::MOUNT`].
+    cache: Option<travis_local_script::cache::CacheKey>,
 }
 
 impl DockerExecutor {
@@ -316,7 +318,13 @@ impl DockerExecutor {
 
     /// The job container's definition (no secret: the job's environment goes only into
     /// the exec of its script).
-    fn container_body(&self, job: &JobRun, layer: &str) -> ContainerCreateBody {
+    /// `extra_binds`: the job's cache volumes ([`crate::cache::binds`]).
+    fn container_body(
+        &self,
+        job: &JobRun,
+        layer: &str,
+        extra_binds: Vec<String>,
+    ) -> ContainerCreateBody {
         let home = absolute(&job.home_dir);
         let build = absolute(&job.build_dir);
         let home_s = home.display().to_string();
@@ -331,6 +339,7 @@ impl DockerExecutor {
         if !build.starts_with(&home) {
             binds.push(format!("{build_s}:{build_s}"));
         }
+        binds.extend(extra_binds);
         let mut group_add = Vec::new();
         if wants_docker {
             if let Some(sock) = engine::local_socket() {
@@ -389,7 +398,20 @@ impl DockerExecutor {
         let wants_docker = travis_local_script::services::names(&job.config)
             .iter()
             .any(|s| s == "docker");
-        let body = self.container_body(job, layer);
+        let mut cache = None;
+        let mut cache_binds = Vec::new();
+        if let Some(spec) = &job.cache {
+            match crate::cache::binds(&self.docker, spec).await {
+                Ok(b) => {
+                    cache_binds = b;
+                    cache = Some(spec.push.clone());
+                }
+                Err(e) => sink.output(
+                    format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
+                ),
+            }
+        }
+        let body = self.container_body(job, layer, cache_binds);
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
         remember_container(&name);
         if wants_docker || engine::local_socket().is_none() {
@@ -429,6 +451,7 @@ impl DockerExecutor {
             build,
             compose_project: name.clone(),
             docker_service: wants_docker || engine::local_socket().is_none(),
+            cache,
         };
         let started = if ready {
             Ok(())
@@ -481,6 +504,26 @@ impl DockerExecutor {
                     .as_bytes(),
                 );
             }
+        }
+        if let Some(key) = &jc.cache {
+            // A new volume's root belongs to root; the job (travis) writes the cache.
+            let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
+            let push = format!("{}/push", crate::cache::MOUNT);
+            if let Ok((code, out)) = self
+                .exec_capture(&name, "root", &["chown", &own, &push])
+                .await
+            {
+                if code != 0 {
+                    sink.output(
+                        format!(
+                            "travis-local: warning: cannot hand the cache volume to travis: {}\n",
+                            out.trim()
+                        )
+                        .as_bytes(),
+                    );
+                }
+            }
+            travis_local_runner::cache::touch_docker(key, None);
         }
         trace("chown", &mut t);
         if !script_on_host {
@@ -559,6 +602,9 @@ impl DockerExecutor {
             "DOCKER_BUILDKIT=0".into(),
             format!("COMPOSE_PROJECT_NAME={}", jc.compose_project),
         ];
+        if jc.cache.is_some() {
+            env.push(format!("TRAVIS_LOCAL_CACHE_DIR={}", crate::cache::MOUNT));
+        }
         let host = engine::docker_host();
         if !host.starts_with("unix://") {
             env.push(format!("DOCKER_HOST={host}"));
@@ -917,6 +963,20 @@ impl DockerExecutor {
             return;
         }
         let mut t = Instant::now();
+        if let Some(key) = &jc.cache {
+            // The size of the last store, from its marker (`<time> <KiB>`).
+            let marker = format!("{}/push/.travis-local-cache", crate::cache::MOUNT);
+            let size = match self.exec_capture(&jc.name, "root", &["cat", &marker]).await {
+                Ok((0, text)) => text
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<u64>().ok())
+                    .map(|k| k * 1024),
+                _ => None,
+            };
+            travis_local_runner::cache::touch_docker(key, size);
+            trace("cache record", &mut t);
+        }
         if jc.docker_service {
             crate::owned::remove_compose_project(&self.docker, &jc.compose_project).await;
             forget_project(&jc.compose_project);
@@ -985,8 +1045,10 @@ impl DockerExecutor {
     /// Begins creating and starting a job's container in the background, so that it
     /// overlaps the runner's copy of the working tree (the build directory is made
     /// first, by us, so that it belongs to the user and not to the engine).
+    /// A job with a build cache is not prestarted: its volumes are created in `start`.
     async fn prestart(&self, job: &JobRun) {
         if self.settings.debug == Some(crate::debug::DebugMode::Start)
+            || job.cache.is_some()
             || std::fs::create_dir_all(&job.build_dir).is_err()
         {
             return;
@@ -995,7 +1057,7 @@ impl DockerExecutor {
             return;
         };
         let name = job_name(&job.run_id, &job.number);
-        let body = self.container_body(job, &layer);
+        let body = self.container_body(job, &layer, Vec::new());
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
         remember_container(&name);
         let docker = self.docker.clone();

@@ -6,6 +6,7 @@
 //! `/home/travis` and at its own host path), so files that hooks put there (e.g. the
 //! ECR helper) and `build.sh` are shared with the host exactly as in the host executor.
 pub mod bootstrap;
+pub mod cache;
 pub mod clean;
 pub mod commands;
 pub mod config;

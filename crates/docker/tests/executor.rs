@@ -99,6 +99,7 @@ fn job(name: &str, script: &str, config: serde_json::Value) -> Job {
             home_dir: home,
             repo_slug: "owner/repo".into(),
             config,
+            cache: None,
         },
         _dir: dir,
     }

@@ -32,6 +32,9 @@ pub struct JobRun {
     pub repo_slug: String,
     /// The job's fully expanded config (language, os, dist, services, ...).
     pub config: serde_json::Value,
+    /// `cache:`: the caches the job reads and writes (None: it caches nothing, or
+    /// `--no-cache`). The executor provides their stores in `TRAVIS_LOCAL_CACHE_DIR`.
+    pub cache: Option<travis_local_script::cache::CacheSpec>,
 }
 
 /// Receives output bytes as they are produced (stdout and stderr interleaved, as a

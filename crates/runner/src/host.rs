@@ -141,6 +141,16 @@ impl Executor for HostExecutor {
         for (k, v) in &job.env {
             cmd.env(k, v);
         }
+        if let Some(spec) = &job.cache {
+            match crate::cache::prepare_host(&job.home_dir, spec) {
+                Ok(dir) => {
+                    cmd.env("TRAVIS_LOCAL_CACHE_DIR", dir);
+                }
+                Err(e) => sink.output(
+                    format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
+                ),
+            }
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| exec_err(format!("cannot start bash: {e}")))?;
@@ -261,6 +271,7 @@ mod tests {
             home_dir: dir.to_path_buf(),
             repo_slug: "o/r".into(),
             config: serde_json::json!({}),
+            cache: None,
         }
     }
 

@@ -886,6 +886,7 @@ mod tests {
                 home_dir: home,
                 repo_slug: "o/r".into(),
                 config: serde_json::json!({}),
+                cache: None,
             },
             stage: stage.into(),
             name: None,

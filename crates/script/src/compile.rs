@@ -42,6 +42,8 @@ pub struct CompileOptions {
     /// `secure:` entries of the root config (from [`secrets::find_secure_entries`]), used
     /// to name their location in notices (`env.global[2]`).
     pub secure_entries: Vec<SecureEntry>,
+    /// `cache:`: the default branch and repository identity of the cache keys.
+    pub cache: crate::cache::CacheOptions,
 }
 
 impl Default for CompileOptions {
@@ -55,6 +57,7 @@ impl Default for CompileOptions {
             start_services: false,
             local_env: Vec::new(),
             secure_entries: Vec::new(),
+            cache: Default::default(),
         }
     }
 }
@@ -977,6 +980,7 @@ fn skip_message(cx: &mut Ctx, indent: usize, stage: &str) {
 /// shims in `~/.travis-local/bin` when only `python3`/`pip3` exist.
 fn setup_and_announce(cx: &mut Ctx) {
     if cx.lang != "python" {
+        cache_setup(cx);
         return;
     }
     cx.line(
@@ -997,6 +1001,7 @@ fn setup_and_announce(cx: &mut Ctx) {
     cx.line(1, "done");
     cx.line(1, "unset __tl_pair");
     cx.line(0, "fi");
+    cache_setup(cx);
     cx.line(
         0,
         "travis_cmd 'python --version' --echo --timing --event announce",
@@ -1053,6 +1058,11 @@ fn stages(cx: &mut Ctx) {
                         cx.line(1, "travis_result $?");
                     }
                 }
+                "before_cache" => {
+                    if let Some(c) = crate::cache::default_before_cache(&config, cx.lang) {
+                        cx.line(1, &format!("travis_cmd {} --timing", sq(&c)));
+                    }
+                }
                 _ => {}
             },
         }
@@ -1064,11 +1074,15 @@ fn stages(cx: &mut Ctx) {
         cx.line(0, "");
     }
     cx.compiled.notices.extend(notices);
+    cache_store(cx);
     cx.line(0, "travis_run_before_install");
     cx.line(0, "travis_run_install");
     cx.line(0, "travis_run_before_script");
     cx.line(0, "travis_run_script");
     cx.line(0, "travis_run_before_cache");
+    if crate::cache::enabled(cx.config()) {
+        cx.line(0, "travis_run_cache");
+    }
     cx.line(
         0,
         "if [[ \"${TRAVIS_TEST_RESULT}\" = 0 ]]; then travis_run_after_success; fi",
@@ -1079,6 +1093,32 @@ fn stages(cx: &mut Ctx) {
     );
     cx.line(0, "travis_run_after_script");
     cx.line(0, "travis_footer");
+}
+
+/// Travis's `setup_casher` and `setup_cache` stages (`cache:`; see [`crate::cache`]).
+fn cache_setup(cx: &mut Ctx) {
+    let mut notes = Vec::new();
+    let lines =
+        crate::cache::setup_lines(cx.config(), cx.lang, cx.facts, &cx.opts.cache, &mut notes);
+    cx.compiled.notices.extend(notes);
+    for l in lines {
+        cx.line(0, &l);
+    }
+}
+
+/// Travis's `cache` stage (after `before_cache`): `travis_run_cache`, fold `cache.2`.
+fn cache_store(cx: &mut Ctx) {
+    let lines = crate::cache::store_lines(cx.config(), cx.lang, cx.facts, &cx.opts.cache);
+    if lines.is_empty() {
+        return;
+    }
+    cx.line(0, "travis_run_cache() {");
+    for l in lines {
+        cx.line(1, &l);
+    }
+    cx.line(1, ":");
+    cx.line(0, "}");
+    cx.line(0, "");
 }
 
 fn strings_of(v: Option<&Value>) -> Vec<String> {

@@ -6,6 +6,7 @@
 //! the process environment that carries them), [`secrets::SecretSettings::load`] and
 //! [`Masker`] for every stream it prints or writes.
 
+pub mod cache;
 mod compile;
 pub mod export_eval;
 mod lang;

@@ -96,6 +96,36 @@ fn snapshot_python_full() {
     );
 }
 
+/// `cache:` steps in travis-build's order: `cache.1` (fetch + directories) and the
+/// language's `cache.pip` before `announce` and `before_install`; `travis_run_cache`
+/// (fold `cache.2`) after `before_cache`, before `after_success`. Branch `feature` reads
+/// its own cache, then the default branch's.
+#[test]
+fn snapshot_cache_steps() {
+    let mut f = facts();
+    f.branch = "feature".into();
+    check(
+        "cache_steps",
+        json!({
+            "language": "python", "python": "3.11", "os": "linux", "dist": "focal",
+            "env": [{"A": "1"}, {"secure": "CIPHERTEXT"}],
+            "cache": {"pip": true, "directories": ["$HOME/.mycache", "vendor/deps"], "timeout": 300},
+            "install": ["pip install -r requirements.txt"],
+            "script": ["pytest"],
+            "before_cache": ["rm -f $HOME/.cache/pip/log/debug.log"],
+            "after_success": ["echo ok"]
+        }),
+        &f,
+        &CompileOptions {
+            cache: travis_local_script::cache::CacheOptions {
+                default_branch: Some("main".into()),
+                repo_identity: Some("0".repeat(64)),
+            },
+            ..Default::default()
+        },
+    );
+}
+
 #[test]
 fn snapshot_minimal_fork_pr() {
     let mut f = BuildFacts::pull_request("octo/demo", "master", 12);
