@@ -76,6 +76,15 @@ pub struct RunArgs {
     /// of listing them as "not run locally"
     #[arg(long)]
     pub deploy: bool,
+    /// Host executor: start `services:` on the host (the Docker executor always starts
+    /// them inside the job's container)
+    #[arg(long = "start-services")]
+    pub start_services: bool,
+    /// Host executor: apply the addons that change the machine (apt, hosts, hostname,
+    /// snaps, chrome, database versions) and install missing service packages, as root
+    /// on the host (the Docker executor always applies them in the job's container)
+    #[arg(long = "apply-addons")]
+    pub apply_addons: bool,
     #[command(flatten)]
     pub facts: FactArgs,
     #[command(flatten)]
@@ -280,6 +289,8 @@ fn run(
             build_dir: Some(build_dir.display().to_string()),
             home_dir: host.then(|| home.display().to_string()),
             color: true,
+            start_services: !host || args.start_services,
+            apply_addons: !host || args.apply_addons,
             local_env: local.env.clone(),
             secure_entries: secure_entries.clone(),
             ..Default::default()

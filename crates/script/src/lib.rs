@@ -10,6 +10,7 @@ pub mod cli;
 mod compile;
 pub mod export_eval;
 mod lang;
+mod machine;
 pub mod mask;
 pub mod quote;
 pub mod secrets;
