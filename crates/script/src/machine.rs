@@ -411,12 +411,15 @@ pub(crate) fn services(config: &Value, policy: Policy) -> Step {
                     "services: `{name}` is not a service travis-local knows; the job tries its init script (/etc/init.d/{init}) as Travis does"
                 ));
                 step.push(format!("if [[ -x /etc/init.d/{} ]]; then", word(init)));
-                step.cmd(
-                    &format!("sudo service {} start", word(init)),
-                    "--echo --timing",
-                );
+                step.push(format!(
+                    "  travis_cmd {} --echo --timing",
+                    sq(&format!("sudo service {} start", word(init)))
+                ));
                 step.push("else");
-                step.red(&format!("travis-local: service {name} cannot be started: travis-local does not know it and the image has no /etc/init.d/{init}. The job goes on without it."));
+                step.push(format!(
+                    "  echo -e \"${{ANSI_RED}}\"{}\"${{ANSI_RESET}}\"",
+                    sq(&format!("travis-local: service {name} cannot be started: travis-local does not know it and the image has no /etc/init.d/{init}. The job goes on without it."))
+                ));
                 step.push("fi");
             }
         }
