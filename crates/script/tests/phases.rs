@@ -1019,7 +1019,9 @@ fn addons_are_reported() {
         &CompileOptions::default(),
     );
     // The host executor's default: not applied, one line in the log saying so.
-    assert!(compiled.script.contains("travis-local: addons.apt not applied"));
+    assert!(compiled
+        .script
+        .contains("travis-local: addons.apt not applied"));
     assert!(!compiled.script.contains("apt-get -yq"));
     let applied = compile(
         &job(minimal(

@@ -186,10 +186,18 @@ fn machine_steps_in_travis_order() {
         last = at;
     }
     // The postgresql addon replaces the service, as in travis-build.
-    assert_eq!(c.script.matches("travis_local_service postgresql").count(), 1);
-    assert!(c.script.contains("travis_cmd 'export DISPLAY=:99.0' --echo"));
+    assert_eq!(
+        c.script.matches("travis_local_service postgresql").count(),
+        1
+    );
+    assert!(c
+        .script
+        .contains("travis_cmd 'export DISPLAY=:99.0' --echo"));
     assert!(c.notices.iter().any(|n| n.contains("addons.sonarcloud")));
-    assert!(c.notices.iter().any(|n| n.contains("addons.homebrew applies only")));
+    assert!(c
+        .notices
+        .iter()
+        .any(|n| n.contains("addons.homebrew applies only")));
     assert!(c.notices.iter().any(|n| n.contains("`cassandra`")));
 }
 
