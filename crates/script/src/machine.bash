@@ -44,9 +44,8 @@ travis_local_apt_install() {
 }
 
 travis_local_wait_ready() {
-  local seconds="${1}" ready="${2}" start end
-  start="$(travis_nanoseconds)"
-  end=$((start + seconds * 1000000000))
+  local seconds="${1}" ready="${2}" start="${3}" end
+  end=$(($(travis_nanoseconds) + seconds * 1000000000))
   until bash -c "${ready}" &>/dev/null; do
     if [[ "$(travis_nanoseconds)" -ge "${end}" ]]; then
       return 1
@@ -58,7 +57,7 @@ travis_local_wait_ready() {
 
 travis_local_service() {
   local name="${1}" present="${2}" packages="${3}" unavailable="${4}" configure="${5}"
-  local start="${6}" ready="${7}" wait="${8}" setup="${9}" log
+  local start="${6}" ready="${7}" wait="${8}" setup="${9}" log t0
   if ! bash -c "${present}" &>/dev/null; then
     if [[ -z "${packages}" ]]; then
       echo -e "${ANSI_RED}travis-local: service ${name} cannot be started: ${unavailable}. The job goes on without it.${ANSI_RESET}"
@@ -80,13 +79,14 @@ travis_local_service() {
   fi
   log="${TRAVIS_TMPDIR}/service-${name}.log"
   echo "\$ sudo ${start}"
+  t0="$(travis_nanoseconds)"
   sudo bash -c "${start}" &>"${log}"
-  if ! travis_local_wait_ready "${wait}" "${ready}"; then
+  if ! travis_local_wait_ready "${wait}" "${ready}" "${t0}"; then
     echo -e "${ANSI_RED}travis-local: service ${name} cannot be started: not ready after ${wait} s ($(tail -n 1 "${log}" 2>/dev/null)). The job goes on without it.${ANSI_RESET}"
     return 0
   fi
   if [[ -n "${setup}" ]]; then
     sudo bash -c "${setup}" &>>"${log}"
   fi
-  echo "travis-local: ${name} is ready (${__TL_READY_MS} ms after its start)"
+  echo "travis-local: ${name} is ready (${__TL_READY_MS} ms after its start command)"
 }
