@@ -246,3 +246,30 @@ fn compile_shows_the_machine_per_executor() {
         .contains("travis_fold start apt\n")
         .contains("travis_local_service redis ");
 }
+
+#[test]
+fn lint_reports_bad_addon_and_service_input() {
+    let dir = common::committed_repo(
+        "language: shell\naddons:\n  apt:\n    packages: {a: 1}\n  chrome: nightly\n  ssh_known_hosts: github.com\nservices: [redis, nosuch]\nscript: true\n",
+        &[],
+    );
+    let r = common::run_bin(dir.path(), &["lint", "--color", "never"], &[]);
+    assert_eq!(r.code, 1, "{}", r.dump());
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("error[invalid_type]: dropping unexpected map, expected str"),
+        "{all}"
+    );
+    assert!(all.contains(".travis.yml:4:15"), "{all}");
+    assert!(
+        all.contains("error[unknown_value]: dropping unknown value: nightly"),
+        "{all}"
+    );
+    assert!(
+        all.contains("error[unknown_value]: dropping unknown value: nosuch"),
+        "{all}"
+    );
+    assert!(all.contains(".travis.yml:7:19"), "{all}");
+    // ssh_known_hosts takes plain host names (travis-yml: `secures` with strict: false).
+    assert!(!all.contains("alert[secure]"), "{all}");
+}
