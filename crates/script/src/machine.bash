@@ -43,6 +43,23 @@ travis_local_apt_install() {
   sudo -E apt-get -yq --no-install-suggests --no-install-recommends install "${@}" >>"${TRAVIS_HOME}/apt-get-install.log" 2>&1
 }
 
+# Installs in one apt-get run the packages of every service whose daemon is missing
+# (pairs of arguments: presence test, packages). A failure is reported per service later.
+travis_local_preinstall() {
+  local missing=""
+  while [[ "${#}" -ge 2 ]]; do
+    if [[ -n "${2}" ]] && ! bash -c "${1}" &>/dev/null; then
+      missing="${missing} ${2}"
+    fi
+    shift 2
+  done
+  if [[ -n "${missing}" && -n "${__TL_INSTALL_SERVICES:-}" ]]; then
+    echo -e "${ANSI_YELLOW}travis-local: not in this image, installing with apt-get:${missing}${ANSI_RESET}"
+    # shellcheck disable=SC2086
+    travis_local_apt_install ${missing} || :
+  fi
+}
+
 travis_local_wait_ready() {
   local seconds="${1}" ready="${2}" start="${3}" end
   end=$(($(travis_nanoseconds) + seconds * 1000000000))

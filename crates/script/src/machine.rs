@@ -380,6 +380,23 @@ pub(crate) fn services(config: &Value, policy: Policy) -> Step {
         step.push("__TL_INSTALL_SERVICES=1");
     }
     let pg_addon = addons(config).is_some_and(|a| a.contains_key("postgresql"));
+    // One apt-get run for every missing daemon (each service then finds it installed).
+    let known: Vec<&services::Service> = list
+        .iter()
+        .filter_map(|n| services::lookup(n))
+        .filter(|s| !s.packages.is_empty())
+        .collect();
+    if policy.apply_addons && known.len() > 1 {
+        let mut call = String::from("travis_local_preinstall");
+        let mut listed: Vec<&str> = Vec::new();
+        for s in known {
+            if !listed.contains(&s.names[0]) {
+                listed.push(s.names[0]);
+                call.push_str(&format!(" {} {}", sq(s.present), sq(&s.packages.join(" "))));
+            }
+        }
+        step.push(call);
+    }
     let mut seen: Vec<&str> = Vec::new();
     for name in &list {
         if name == "docker" {
