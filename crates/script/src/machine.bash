@@ -15,6 +15,9 @@ travis_apt_get_update() {
   sudo rm -rf "${TRAVIS_ROOT}/var/lib/apt/lists/"*
   sudo apt-get update ${opts} 2>&1 | tee -a "${logdest}" &>/dev/null
   __TL_APT_UPDATED=1
+  if grep -qE 'Unable to connect|Could not resolve|Temporary failure resolving' "${logdest}" 2>/dev/null; then
+    echo -e "${ANSI_YELLOW}travis-local: apt-get update could not reach the package archive from the job's machine (offline machines need --network host, and --trust-host-ca behind a TLS proxy)${ANSI_RESET}"
+  fi
 }
 
 travis_apt_get_options() {

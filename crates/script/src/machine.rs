@@ -401,7 +401,7 @@ pub(crate) fn services(config: &Value, policy: Policy) -> Step {
     for name in &list {
         if name == "docker" {
             step.push("if docker info >/dev/null 2>&1; then");
-            step.push("  echo 'travis-local: docker is the Docker engine reachable from the job (the host engine'\\''s socket in a container)'");
+            step.push("  echo 'travis-local: docker is the Docker engine reachable from the job (docker info answers; in a container, the host engine'\\''s socket)'");
             step.push("else");
             step.push("  echo -e \"${ANSI_RED}travis-local: service docker cannot be started: no Docker engine is reachable from the job. The job goes on without it.${ANSI_RESET}\"");
             step.push("fi");
