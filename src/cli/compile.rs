@@ -36,9 +36,25 @@ pub struct CompileArgs {
     /// Export HOME to this path at the start of the script
     #[arg(long = "home-dir", value_name = "PATH")]
     pub home_dir: Option<String>,
-    /// Start `services:` with systemctl in the script, as on a Travis VM
+    /// Compile the script this executor runs: `docker` starts `services:` and applies
+    /// `addons:` in the job's container; `host` does so only with --start-services /
+    /// --apply-addons
+    #[arg(long, value_enum, default_value_t = Target::Docker)]
+    pub executor: Target,
+    /// With --executor host: start `services:` on the host, as on a Travis VM
     #[arg(long = "start-services")]
     pub start_services: bool,
+    /// With --executor host: apply the addons that change the machine (apt, hosts, …)
+    /// and install missing service packages, as root on the host
+    #[arg(long = "apply-addons")]
+    pub apply_addons: bool,
+}
+
+/// The executor whose script `compile` prints.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Docker,
+    Host,
 }
 
 #[derive(clap::Args, Debug)]
@@ -156,7 +172,8 @@ pub fn compile_in(
         build_dir: args.build_dir.clone(),
         home_dir: args.home_dir.clone(),
         color: !args.no_color,
-        start_services: args.start_services,
+        start_services: args.executor == Target::Docker || args.start_services,
+        apply_addons: args.executor == Target::Docker || args.apply_addons,
         local_env: local.env.clone(),
         secure_entries: secrets::find_secure_entries(&loaded.config, &secrets),
         cache: travis_local_script::cache::CacheOptions::for_repo(ws.root()),

@@ -83,6 +83,15 @@ pub struct RunArgs {
     /// Ignore `cache:` for this run: no cache is restored or stored (the caches stay)
     #[arg(long = "no-cache")]
     pub no_cache: bool,
+    /// Host executor: start `services:` on the host (the Docker executor always starts
+    /// them inside the job's container)
+    #[arg(long = "start-services")]
+    pub start_services: bool,
+    /// Host executor: apply the addons that change the machine (apt, hosts, hostname,
+    /// snaps, chrome, database versions) and install missing service packages, as root
+    /// on the host (the Docker executor always applies them in the job's container)
+    #[arg(long = "apply-addons")]
+    pub apply_addons: bool,
     #[command(flatten)]
     pub facts: FactArgs,
     #[command(flatten)]
@@ -353,6 +362,8 @@ impl JobContext<'_> {
                 build_dir: Some(build_dir.display().to_string()),
                 home_dir: host.then(|| home.display().to_string()),
                 color: true,
+                start_services: !host || self.args.start_services,
+                apply_addons: !host || self.args.apply_addons,
                 local_env: self.local.env.clone(),
                 secure_entries: self.secure_entries.clone(),
                 cache: self.cache.clone(),

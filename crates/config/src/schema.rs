@@ -67,6 +67,21 @@ pub struct Schema {
     pub alias_index: FxHashMap<String, String>,
 }
 
+/// `kind` with `strict_secure` off on its secure nodes (through `Any` and `Seq`).
+fn lenient_secures(kind: &Kind) -> Kind {
+    let lenient = |c: &Arc<Schema>| {
+        let mut c = (**c).clone();
+        c.strict_secure = false;
+        c.kind = lenient_secures(&c.kind);
+        Arc::new(c)
+    };
+    match kind {
+        Kind::Any(items) => Kind::Any(items.iter().map(lenient).collect()),
+        Kind::Seq(item) => Kind::Seq(lenient(item)),
+        other => other.clone(),
+    }
+}
+
 impl Schema {
     fn new(kind: Kind) -> Self {
         Schema {
@@ -339,6 +354,9 @@ impl<'a> Compiler<'a> {
         }
         if v.get("strict") == Some(&J::Bool(false)) {
             s.strict_secure = false;
+            // `secures` with `strict: false` (addons.ssh_known_hosts): the list items and
+            // the single value accept plain strings too, as travis-yml does.
+            s.kind = lenient_secures(&s.kind);
         }
         if let Some(p) = v.get("prefix") {
             let key = p.get("key").and_then(J::as_str).unwrap_or("").to_string();

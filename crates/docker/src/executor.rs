@@ -563,32 +563,15 @@ impl DockerExecutor {
         Ok(())
     }
 
-    /// Starts the services the job asks for (other than docker) in its container.
-    async fn start_services(&self, job: &JobRun, name: &str, sink: &dyn OutputSink) {
-        // Services other than docker: the image's own init scripts, else a warning.
-        for service in travis_local_script::services::names(&job.config) {
-            if service == "docker" {
-                if engine::local_socket().is_none() {
-                    sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
-                }
-                continue;
-            }
-            let script = format!(
-                "/etc/init.d/{}",
-                travis_local_script::services::init_name(&service)
-            );
-            let probe = format!("if [ -x {script} ]; then {script} start; else exit 127; fi");
-            match self.exec_capture(name, "root", &["sh", "-c", &probe]).await {
-                Ok((0, _)) => sink.output(format!("travis-local: started service {service} ({script})\n").as_bytes()),
-                Ok((127, _)) => sink.output(
-                    format!("travis-local: warning: service {service} is not emulated: the image has no {script}\n")
-                        .as_bytes(),
-                ),
-                Ok((code, out)) => sink.output(
-                    format!("travis-local: warning: {script} start exited {code}: {}\n", out.trim()).as_bytes(),
-                ),
-                Err(e) => sink.output(format!("travis-local: warning: service {service}: {e}\n").as_bytes()),
-            }
+    /// Services other than docker are started by the compiled script (the script is
+    /// the single truth of what a job does); docker is the engine socket mounted at
+    /// container creation.
+    async fn start_services(&self, job: &JobRun, _name: &str, sink: &dyn OutputSink) {
+        let wants_docker = travis_local_script::services::names(&job.config)
+            .iter()
+            .any(|s| s == "docker");
+        if wants_docker && engine::local_socket().is_none() {
+            sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
         }
     }
 

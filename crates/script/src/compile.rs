@@ -5,14 +5,16 @@
 //! reference.
 //!
 //! Deviations from travis-build, on purpose: no clone (the runner copies the working tree;
-//! the checkout fold only shows what Travis would run), services are started only when
-//! [`CompileOptions::start_services`] is set, `travis_terminate` kills only this shell's
+//! the checkout fold only shows what Travis would run), services are started (and addons
+//! that change the machine applied) only when [`CompileOptions::start_services`] (and
+//! [`CompileOptions::apply_addons`]) are set, services are started directly and waited for
+//! (no systemd, no `sleep 3`), `travis_terminate` kills only this shell's
 //! background jobs (not every process of the user), and a `--display`ed secure command sets
 //! `TRAVIS_CMD` to the display text rather than the command holding the secret.
 
 use crate::quote::{sq, word};
 use crate::secrets::{self, Secrets, SecureEntry};
-use crate::{lang, Compiled};
+use crate::{lang, machine, Compiled};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -33,9 +35,15 @@ pub struct CompileOptions {
     pub color: bool,
     /// Source `/etc/profile` and `~/.bash_profile` first, like travis_preamble.
     pub source_profile: bool,
-    /// Start `services:` with `sudo systemctl start` (or `service`), as on a Travis VM.
-    /// When false, the script prints which services it does not start.
+    /// Start `services:` inside the job's machine (the daemon directly, as root, then
+    /// wait until it is ready), as Travis starts them in its VM. When false, the script
+    /// prints which services it does not start.
     pub start_services: bool,
+    /// Apply the `addons:` that change the machine (apt, hosts, hostname, snaps, chrome,
+    /// postgresql/mariadb versions) and install a missing service's packages. When false
+    /// (the host executor without `--apply-addons`), each prints one line saying it is
+    /// not applied.
+    pub apply_addons: bool,
     /// Public variables of `.travis-local/config.yml` `env:`, exported first in the
     /// repository-settings group (NAME, verbatim value).
     pub local_env: Vec<(String, String)>,
@@ -55,6 +63,7 @@ impl Default for CompileOptions {
             color: true,
             source_profile: false,
             start_services: false,
+            apply_addons: false,
             local_env: Vec::new(),
             secure_entries: Vec::new(),
             cache: Default::default(),
@@ -200,17 +209,14 @@ pub fn compile(
         cx.compiled.script = cx.out;
         return cx.compiled;
     }
-    if let Some(Value::Object(addons)) = job.config.get("addons") {
-        for name in addons.keys().filter(|k| k.as_str() != "deploy") {
-            cx.compiled.notices.push(format!(
-                "addons.{name} is not applied by travis-local; install what it provides in before_install if the job needs it"
-            ));
-        }
-    }
+    cx.compiled
+        .notices
+        .extend(machine::unknown_addon_notices(&job.config));
     header(&mut cx);
     let exports = collect_exports(&mut cx, secrets);
-    // Travis starts services in its `prepare` stage, before the checkout (spec §4.4).
-    services(&mut cx);
+    // travis-build's addon hooks around `configure`, `prepare` (services, spec §4.4) and
+    // `checkout`: the job's machine is set up before the checkout and the env vars.
+    machine_steps(&mut cx, MachineStage::BeforeCheckout);
     checkout(&mut cx);
     export_stage(&mut cx, exports);
     setup_and_announce(&mut cx);
@@ -381,49 +387,45 @@ fn checkout(cx: &mut Ctx) {
     cx.line(0, "");
 }
 
-fn services(cx: &mut Ctx) {
-    let list = crate::services::names(cx.config());
-    if list.is_empty() {
-        return;
-    }
-    cx.line(0, "travis_fold start services");
-    if cx.opts.start_services {
-        for s in &list {
-            let name = crate::services::init_name(s);
-            cx.line(0, "if [[ \"${TRAVIS_INIT}\" == systemd ]]; then");
-            cx.line(
-                1,
-                &format!(
-                    "travis_cmd {} --echo --timing",
-                    sq(&format!("sudo systemctl start {name}"))
-                ),
-            );
-            cx.line(0, "else");
-            cx.line(
-                1,
-                &format!(
-                    "travis_cmd {} --echo --timing",
-                    sq(&format!("sudo service {name} start"))
-                ),
-            );
-            cx.line(0, "fi");
-            if name == "xvfb" {
-                cx.line(0, "export DISPLAY=:99.0");
+enum MachineStage {
+    BeforeCheckout,
+    BeforeInstall,
+}
+
+/// The job's machine (`addons:`, `services:`), in travis-build's order (see
+/// [`machine`]): before the checkout, and the homebrew check before `before_install`.
+fn machine_steps(cx: &mut Ctx, at: MachineStage) {
+    let policy = machine::Policy {
+        start_services: cx.opts.start_services,
+        apply_addons: cx.opts.apply_addons,
+    };
+    let config = cx.job.config.clone();
+    let steps = match at {
+        MachineStage::BeforeCheckout => {
+            if let Some(h) = machine::helpers(&config, policy) {
+                cx.out.push_str(h);
+                cx.line(0, "");
             }
+            vec![
+                machine::configure(&config, policy),
+                machine::before_prepare(&config, policy),
+                machine::services(&config, policy),
+                machine::after_prepare(&config, policy),
+                machine::before_checkout(&config),
+            ]
         }
-        cx.line(0, "sleep 3");
-    } else {
-        let names = list.join(", ");
-        cx.line(
-            0,
-            &yellow(
-                &format!("travis-local: services are provided by the executor, not started by this script: {names}"),
-                None,
-            ),
-        );
+        MachineStage::BeforeInstall => vec![machine::before_install(&config)],
+    };
+    for step in steps {
+        let indent = usize::from(matches!(at, MachineStage::BeforeInstall));
+        for l in &step.lines {
+            cx.line(indent, l);
+        }
+        if !step.lines.is_empty() && indent == 0 {
+            cx.line(0, "");
+        }
+        cx.compiled.notices.extend(step.notices);
     }
-    cx.line(0, "travis_fold end services");
-    cx.line(0, "");
 }
 
 /// A config `env` entry as (name, verbatim value) pairs, or a secure ciphertext.
@@ -1028,6 +1030,9 @@ fn stages(cx: &mut Ctx) {
     ] {
         let p = phase(&config, stage, &mut notices);
         cx.line(0, &format!("travis_run_{stage}() {{"));
+        if stage == "before_install" {
+            machine_steps(cx, MachineStage::BeforeInstall);
+        }
         match p {
             Phase::Skip => {
                 skip_message(cx, 1, stage);

@@ -10,6 +10,7 @@ pub mod cache;
 mod compile;
 pub mod export_eval;
 mod lang;
+mod machine;
 pub mod mask;
 pub mod quote;
 pub mod secrets;

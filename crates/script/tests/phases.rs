@@ -1018,7 +1018,28 @@ fn addons_are_reported() {
         &Secrets::default(),
         &CompileOptions::default(),
     );
-    assert!(compiled.notices.iter().any(|n| n.contains("addons.apt")));
+    // The host executor's default: not applied, one line in the log saying so.
+    assert!(compiled
+        .script
+        .contains("travis-local: addons.apt not applied"));
+    assert!(!compiled.script.contains("apt-get -yq"));
+    let applied = compile(
+        &job(minimal(
+            json!({"addons": {"apt": {"packages": ["jq"]}, "sauce_connect": true}, "script": ["true"]}),
+        )),
+        &master(),
+        &Secrets::default(),
+        &CompileOptions {
+            apply_addons: true,
+            ..Default::default()
+        },
+    );
+    assert!(applied.script.contains("travis_fold start apt"));
+    assert!(applied.script.contains("install jq'"));
+    assert!(applied
+        .notices
+        .iter()
+        .any(|n| n.contains("addons.sauce_connect is not applied")));
 }
 
 #[test]
@@ -1068,7 +1089,9 @@ fn case47_services_before_checkout_before_env() {
             ..Default::default()
         },
     );
-    assert!(with.script.contains("'sudo systemctl start redis-server'"));
+    assert!(with
+        .script
+        .contains("travis_local_service redis '[ -x /usr/bin/redis-server ]'"));
 }
 
 #[test]

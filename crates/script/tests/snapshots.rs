@@ -126,6 +126,111 @@ fn snapshot_cache_steps() {
     );
 }
 
+fn machine_config() -> Value {
+    json!({
+        "language": "python", "python": "3.11", "os": "linux", "dist": "focal",
+        "services": ["redis", "postgresql", "mysql", "xvfb", "docker", "cassandra"],
+        "addons": {
+            "apt": {"packages": ["jq", "libpq-dev"], "sources": [{"sourceline": "ppa:deadsnakes/ppa"}, "llvm-toolchain-focal"], "update": true, "config": {"retries": true}},
+            "apt_packages": ["curl"],
+            "hosts": ["db.local", "cache.local"],
+            "hostname": "build-host",
+            "ssh_known_hosts": ["github.com", "git.example.org:2222"],
+            "postgresql": "12",
+            "mariadb": "10.6",
+            "chrome": "stable",
+            "firefox": "latest-esr",
+            "snaps": ["hello", {"name": "kubectl", "confinement": "classic", "channel": "1.28/stable"}],
+            "homebrew": {"packages": ["jq"]},
+            "sonarcloud": {"organization": "o"}
+        },
+        "before_install": ["echo before"],
+        "script": ["pytest"]
+    })
+}
+
+/// What the Docker executor runs: addons applied and services started in the job's
+/// container, in travis-build's order.
+#[test]
+fn snapshot_machine_docker() {
+    check(
+        "machine_docker",
+        machine_config(),
+        &facts(),
+        &CompileOptions {
+            start_services: true,
+            apply_addons: true,
+            ..Default::default()
+        },
+    );
+}
+
+/// The host executor without --start-services / --apply-addons: one line per refusal.
+#[test]
+fn snapshot_machine_host() {
+    check(
+        "machine_host",
+        machine_config(),
+        &facts(),
+        &CompileOptions::default(),
+    );
+}
+
+/// travis-build's order: before_configure (apt retries), before_prepare (apt, snaps),
+/// prepare (services), after_prepare (hosts, hostname, postgresql, mariadb, chrome,
+/// firefox), before_checkout (ssh_known_hosts), checkout, export, before_install.
+#[test]
+fn machine_steps_in_travis_order() {
+    let c = compile(
+        &job(machine_config()),
+        &facts(),
+        &secrets(),
+        &CompileOptions {
+            start_services: true,
+            apply_addons: true,
+            ..Default::default()
+        },
+    );
+    let order = [
+        "Configuring default apt-get retries",
+        "travis_fold start apt\n",
+        "travis_fold start snap\n",
+        "travis_fold start services\n",
+        "travis_fold start hosts.before\n",
+        "Set hostname to build-host",
+        "travis_fold start postgresql\n",
+        "travis_fold start mariadb\n",
+        "travis_fold start install_chrome\n",
+        "travis_fold start install_firefox\n",
+        "travis_fold start ssh_known_hosts.0\n",
+        "travis_fold start git.checkout\n",
+        "export TRAVIS=true",
+        "travis_run_before_install() {",
+    ];
+    let mut last = 0;
+    for step in order {
+        let at = c.script[last..]
+            .find(step)
+            .unwrap_or_else(|| panic!("{step} missing or out of order"))
+            + last;
+        last = at;
+    }
+    // The postgresql addon replaces the service, as in travis-build.
+    assert_eq!(
+        c.script.matches("travis_local_service postgresql").count(),
+        1
+    );
+    assert!(c
+        .script
+        .contains("travis_cmd 'export DISPLAY=:99.0' --echo"));
+    assert!(c.notices.iter().any(|n| n.contains("addons.sonarcloud")));
+    assert!(c
+        .notices
+        .iter()
+        .any(|n| n.contains("addons.homebrew applies only")));
+    assert!(c.notices.iter().any(|n| n.contains("`cassandra`")));
+}
+
 #[test]
 fn snapshot_minimal_fork_pr() {
     let mut f = BuildFacts::pull_request("octo/demo", "master", 12);
@@ -190,17 +295,35 @@ fn odd_values_never_panic_and_stay_valid_bash() {
         "language",
         "python",
         "addons",
+        "addons.apt",
+        "addons.apt.packages",
+        "addons.apt.sources",
+        "addons.snaps",
+        "addons.hosts",
+        "addons.firefox",
+        "addons.ssh_known_hosts",
+        "addons.hostname",
+        "addons.postgresql",
+        "addons.mariadb",
+        "addons.chrome",
     ];
     for key in keys {
         for v in &odd {
             let mut config = json!({"language": "minimal", "deploy": {"provider": "script", "script": "x", "on": {"condition": "]] ; fi"}}});
-            config[key] = v.clone();
-            let c = compile(
-                &job(config),
-                &facts(),
-                &secrets(),
-                &CompileOptions::default(),
-            );
+            let mut slot = &mut config;
+            for part in key.split('.') {
+                if !slot.is_object() {
+                    *slot = json!({});
+                }
+                slot = &mut slot[part];
+            }
+            *slot = v.clone();
+            let machine = CompileOptions {
+                start_services: true,
+                apply_addons: true,
+                ..Default::default()
+            };
+            let c = compile(&job(config), &facts(), &secrets(), &machine);
             let status = std::process::Command::new("bash")
                 .arg("-n")
                 .arg("-c")
