@@ -73,6 +73,9 @@ fn main() {
                 travis_local_runner::cli::ExecutorKind::Docker => {
                     travis_local_docker::executor_from_args(&docker, local)
                 }
+                travis_local_runner::cli::ExecutorKind::Swarm => {
+                    travis_local_docker::swarm_executor_from_args(&docker, local)
+                }
             })
         }
         Command::Image(args) => travis_local_docker::cli::image_main(&args),

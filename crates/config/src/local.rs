@@ -11,6 +11,7 @@
 //! | `images` | image name, or mapping `default` / `<language>` / `dist` | docker executor |
 //! | `network` | `bridge`, `host` or a network name | docker executor |
 //! | `trust_host_ca` | bool | docker executor (Travis layer) |
+//! | `placement` | list of Swarm placement constraints (`node.labels.ci == true`) | swarm executor |
 //! | `env` | list of `NAME=VALUE` strings or `{NAME: VALUE}` maps | script compiler |
 //!
 //! A type error in a known key is an `error` finding (the caller refuses to run); an
@@ -23,7 +24,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The keys `.travis-local/config.yml` may hold.
-pub const KEYS: &[&str] = &["env", "images", "network", "trust_host_ca"];
+pub const KEYS: &[&str] = &["env", "images", "network", "placement", "trust_host_ca"];
 
 /// Settings read from `.travis-local/config.yml`, with every finding about the file.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,8 @@ pub struct LocalConfig {
     pub network: Option<String>,
     /// `trust_host_ca:`.
     pub trust_host_ca: Option<bool>,
+    /// `placement:` Swarm placement constraints for `--executor swarm`.
+    pub placement: Vec<String>,
     /// `env:` as (name, verbatim value) pairs, in file order.
     pub env: Vec<(String, String)>,
     /// Findings (unknown keys, wrong types, invalid YAML), with spans into `text`.
@@ -119,6 +122,7 @@ impl LocalConfig {
             match key.name.as_str() {
                 "images" => cfg.images = images(node, &mut find),
                 "network" => cfg.network = network(node, &mut find),
+                "placement" => cfg.placement = placement(node, &mut find),
                 "trust_host_ca" => cfg.trust_host_ca = boolean(node, "trust_host_ca", &mut find),
                 "env" => cfg.env = env(node, &mut find),
                 other => {
@@ -238,6 +242,28 @@ fn images(node: &Node, find: &mut Finder<'_>) -> Option<Value> {
                 node,
             );
             None
+        }
+    }
+}
+
+fn placement(node: &Node, find: &mut Finder<'_>) -> Vec<String> {
+    let expected = "a list of Swarm placement constraints such as \"node.labels.ci == true\"";
+    match node.to_json() {
+        Value::Null => Vec::new(),
+        Value::String(s) if !s.trim().is_empty() => vec![s.trim().to_string()],
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|i| i.as_str().is_some_and(|s| !s.trim().is_empty())) =>
+        {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| s.trim().to_string()))
+                .collect()
+        }
+        _ => {
+            find.wrong_type("placement", expected, node);
+            Vec::new()
         }
     }
 }

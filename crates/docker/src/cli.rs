@@ -33,6 +33,11 @@ pub struct DockerArgs {
     /// Do not trust the host's CA certificates, whatever the config says
     #[arg(long)]
     pub no_trust_host_ca: bool,
+    /// Deliver the job's tree through the Engine API (archive upload) instead of a bind
+    /// mount; automatic when the engine is not a local unix socket (DOCKER_HOST=tcp://…,
+    /// ssh://…, or a Docker context pointing elsewhere)
+    #[arg(long)]
+    pub ship_tree: bool,
 }
 
 /// `travis-local image ...`

@@ -9,12 +9,15 @@ pub mod bootstrap;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod engine;
 pub mod executor;
 pub mod images;
 pub mod layer;
 pub mod owned;
 pub mod progress;
+pub mod remote;
+pub mod swarm;
 
 pub use executor::{DockerExecutor, Settings};
 use travis_local_config::local::LocalConfig;
@@ -65,6 +68,7 @@ pub fn settings_from_args(
         memory,
         keep_on_failure: args.keep_on_failure,
         trust_host_ca,
+        ship_tree: args.ship_tree,
         project,
     })
 }
@@ -77,4 +81,17 @@ pub fn executor_from_args(
 ) -> Result<Box<dyn Executor>, ExecError> {
     let settings = settings_from_args(args, local)?;
     Ok(Box::new(DockerExecutor::connect(settings)?))
+}
+
+/// Build the Swarm executor (`run --executor swarm`) from the `run` flags and the
+/// project's `placement:` constraints.
+pub fn swarm_executor_from_args(
+    args: &cli::DockerArgs,
+    local: &LocalConfig,
+) -> Result<Box<dyn Executor>, ExecError> {
+    let settings = settings_from_args(args, local)?;
+    Ok(Box::new(swarm::SwarmExecutor::connect(
+        settings,
+        local.placement.clone(),
+    )?))
 }

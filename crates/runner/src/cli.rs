@@ -24,6 +24,8 @@ use travis_local_script::{CompileOptions, SecretArgs};
 pub enum ExecutorKind {
     Docker,
     Host,
+    /// Each job as a Docker Swarm job on the swarm the engine belongs to.
+    Swarm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,9 +50,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ExecutorKind::Docker)]
     pub executor: ExecutorKind,
     /// Run up to N jobs of a stage in parallel (output lines are prefixed by job number)
-    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1,
+    /// [default: 1; with --executor swarm, the whole stage]
+    #[arg(short = 'j', long = "jobs", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub parallel: u16,
+    pub parallel: Option<u16>,
     /// Keep each job's directory (copied tree and home) and print where it is
     #[arg(long)]
     pub keep: bool,
@@ -259,7 +262,11 @@ fn run(
     match crate::state::begin(
         &run_id,
         run_dir.path(),
-        if host { "host" } else { "docker" },
+        match args.executor {
+            ExecutorKind::Host => "host",
+            ExecutorKind::Docker => "docker",
+            ExecutorKind::Swarm => "swarm",
+        },
         args.keep,
     ) {
         Ok(g) => _state_guard = g,
@@ -358,20 +365,25 @@ fn run(
         ));
     }
 
+    // With a swarm and no -j, the whole stage is submitted (the swarm queues it).
+    let parallel = usize::from(args.parallel.unwrap_or(match args.executor {
+        ExecutorKind::Swarm => u16::MAX,
+        _ => 1,
+    }));
     let tty = std::io::stdout().is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let style = Style {
         json,
         collapse: tty && !args.verbose && !json,
         color: color && !json,
-        prefix: args.parallel > 1 && prepared.len() > 1,
+        prefix: parallel > 1 && prepared.len() > 1,
     };
     let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
     let orchestrator = Orchestrator {
         executor: executor.as_ref(),
         hooks,
         settings: RunSettings {
-            parallel: usize::from(args.parallel),
+            parallel,
             style,
             silence_timeout: args.log_silence_timeout,
             job_timeout: args.job_timeout,
