@@ -146,10 +146,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_context(dir.path(), "far", "tcp://10.0.0.9:2375");
         write_context(dir.path(), "near", "unix:///run/near.sock");
-        std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"near"}"#).unwrap();
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"currentContext":"near"}"#,
+        )
+        .unwrap();
         let d = Some(dir.path());
         let e = resolve_with(Some("tcp://h:1".into()), Some("far".into()), false, d).unwrap();
-        assert_eq!((e.host.as_str(), e.source.as_str()), ("tcp://h:1", "DOCKER_HOST"));
+        assert_eq!(
+            (e.host.as_str(), e.source.as_str()),
+            ("tcp://h:1", "DOCKER_HOST")
+        );
         let e = resolve_with(None, Some("far".into()), false, d).unwrap();
         assert_eq!(e.host, "tcp://10.0.0.9:2375");
         assert_eq!(e.source, "context far");
@@ -171,7 +178,10 @@ mod tests {
     fn missing_context_and_tls_material() {
         let dir = tempfile::tempdir().unwrap();
         let err = resolve_with(None, Some("nope".into()), false, Some(dir.path())).unwrap_err();
-        assert!(err.contains("\"nope\"") && err.contains("DOCKER_CONTEXT"), "{err}");
+        assert!(
+            err.contains("\"nope\"") && err.contains("DOCKER_CONTEXT"),
+            "{err}"
+        );
         write_context(dir.path(), "secure", "tcp://h:2376");
         let hash = hex(&Sha256::digest(b"secure"));
         let tls = dir.path().join("contexts/tls").join(hash).join("docker");

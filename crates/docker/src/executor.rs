@@ -190,7 +190,11 @@ impl DockerExecutor {
     }
 
     /// Base image present (pull policy) and its Travis layer built; returns the layer tag.
-    pub(crate) async fn layer_for(&self, job: &JobRun, progress: &Progress) -> Result<String, ExecError> {
+    pub(crate) async fn layer_for(
+        &self,
+        job: &JobRun,
+        progress: &Progress,
+    ) -> Result<String, ExecError> {
         let (base, source) = self.image_for(job);
         let mut layers = self.layers.lock().await;
         if let Some(tag) = layers.get(&base) {

@@ -45,8 +45,7 @@ pub fn tree_archive(dir: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn append(tar: &mut tar::Builder<Vec<u8>>, path: &Path, name: &Path) -> Result<(), String> {
-    let meta =
-        std::fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut h = tar::Header::new_gnu();
     h.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
     h.set_uid(TRAVIS_UID.into());
@@ -115,7 +114,10 @@ mod tests {
             names.push(entry.path().unwrap().display().to_string());
         }
         let rel = home.strip_prefix("/").unwrap().display().to_string();
-        assert!(names.contains(&format!("{rel}/build/o/r/README")), "{names:?}");
+        assert!(
+            names.contains(&format!("{rel}/build/o/r/README")),
+            "{names:?}"
+        );
         assert!(names.contains(&format!("{rel}/build/o/r/link")));
         // Ancestors first: extraction creates them with sane modes.
         assert_eq!(names[0], rel.split('/').next().unwrap());

@@ -28,8 +28,8 @@ use crate::executor::{DockerExecutor, Settings, TRAVIS_UID};
 use crate::owned::{job_name, owner_label, LABEL_JOB, LABEL_OWNER, LABEL_RUN};
 use crate::progress::Progress;
 use bollard::models::{
-    ConfigSpec, Limit, NetworkAttachmentConfig, NodeState, ResourceObject, SecretSpec,
-    ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicatedJob, TaskSpec, TaskSpecContainerSpec,
+    ConfigSpec, Limit, NetworkAttachmentConfig, NodeState, ResourceObject, SecretSpec, ServiceSpec,
+    ServiceSpecMode, ServiceSpecModeReplicatedJob, TaskSpec, TaskSpecContainerSpec,
     TaskSpecContainerSpecConfigs, TaskSpecContainerSpecFile, TaskSpecContainerSpecFile1,
     TaskSpecContainerSpecSecrets, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum, TaskState,
@@ -42,9 +42,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use travis_local_runner::executor::{
-    CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
-};
+use travis_local_runner::executor::{CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink};
 
 /// Below Swarm's config size limit (500 KB on 20.10).
 const CHUNK: usize = 400 * 1000;
@@ -91,10 +89,13 @@ pub fn base64(data: &[u8]) -> String {
 /// The environment file the task sources (secret values included: it only ever
 /// travels as a Swarm secret).
 pub fn env_file(env: &[(String, String)]) -> String {
-    env.iter()
+    // Swarm refuses an empty secret: the first line is a comment.
+    let head = "# the job's environment (travis-local)\n".to_string();
+    head + &env
+        .iter()
         .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(|(k, v)| format!("export {k}={}\n", sq(v)))
-        .collect()
+        .collect::<String>()
 }
 
 /// The task's command, run as root: unpack the shipped home, make it `/home/travis`,
@@ -151,7 +152,10 @@ pub async fn remove_object(docker: &Docker, entry: &str) -> Result<(), String> {
     }
 }
 
-/// Waits until no container of the service exists on this engine (bounded).
+/// Waits until no container of the service exists on this engine (bounded). The
+/// swarm agent removes a deleted service's task containers lazily; the ones on the
+/// engine we talk to (the manager) are removed here at once, the others are left to
+/// their nodes' agents.
 async fn wait_containers_gone(docker: &Docker, service: &str, limit: Duration) {
     let filter = HashMap::from([(
         "label".to_string(),
@@ -164,7 +168,19 @@ async fn wait_containers_gone(docker: &Docker, service: &str, limit: Duration) {
             .filters(&filter)
             .build();
         match docker.list_containers(Some(opts)).await {
-            Ok(list) if !list.is_empty() => tokio::time::sleep(Duration::from_millis(200)).await,
+            Ok(list) if !list.is_empty() => {
+                for c in list {
+                    if let Some(id) = c.id {
+                        let opts =
+                            bollard::query_parameters::RemoveContainerOptionsBuilder::default()
+                                .force(true)
+                                .v(true)
+                                .build();
+                        let _ = docker.remove_container(&id, Some(opts)).await;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
             _ => return,
         }
     }
@@ -249,7 +265,12 @@ impl SwarmExecutor {
                     ..Default::default()
                 })
                 .await
-                .map_err(|e| op_err(format!("cannot create swarm config {cname}: {}", api_message(&e))))?
+                .map_err(|e| {
+                    op_err(format!(
+                        "cannot create swarm config {cname}: {}",
+                        api_message(&e)
+                    ))
+                })?
                 .id;
             created.configs.push(cname.clone());
             configs.push(TaskSpecContainerSpecConfigs {
@@ -274,7 +295,12 @@ impl SwarmExecutor {
                 ..Default::default()
             })
             .await
-            .map_err(|e| op_err(format!("cannot create the job's swarm secret: {}", api_message(&e))))?
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot create the job's swarm secret: {}",
+                    api_message(&e)
+                ))
+            })?
             .id;
 
         let s = self.settings();
@@ -415,7 +441,11 @@ impl SwarmExecutor {
                 _ => JobEnd::Killed(format!(
                     "the swarm task of {service} on node {} ended from outside ({})",
                     self.node_name(&node).await,
-                    if err.is_empty() { "no exit status".into() } else { err }
+                    if err.is_empty() {
+                        "no exit status".into()
+                    } else {
+                        err
+                    }
                 )),
             })),
             Some(TaskState::REJECTED) => {
@@ -567,7 +597,11 @@ impl SwarmExecutor {
         let filter = HashMap::from([("label".to_string(), label)]);
         let docker = self.docker();
         let services = docker
-            .list_services(Some(ListServicesOptionsBuilder::default().filters(&filter).build()))
+            .list_services(Some(
+                ListServicesOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
             .map_err(|e| env_err(format!("cannot list services: {}", api_message(&e))))?;
         let mut entries = Vec::new();
@@ -577,7 +611,11 @@ impl SwarmExecutor {
             }
         }
         for s in docker
-            .list_secrets(Some(ListSecretsOptionsBuilder::default().filters(&filter).build()))
+            .list_secrets(Some(
+                ListSecretsOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
             .unwrap_or_default()
         {
@@ -586,7 +624,11 @@ impl SwarmExecutor {
             }
         }
         for c in docker
-            .list_configs(Some(ListConfigsOptionsBuilder::default().filters(&filter).build()))
+            .list_configs(Some(
+                ListConfigsOptionsBuilder::default()
+                    .filters(&filter)
+                    .build(),
+            ))
             .await
             .unwrap_or_default()
         {
@@ -615,7 +657,11 @@ fn absolute(path: &std::path::Path) -> std::path::PathBuf {
 }
 
 /// Adds `build.sh` (travis-owned, executable) to the finished home archive.
-fn append_script(archive: &mut Vec<u8>, home: &std::path::Path, script: &str) -> Result<(), ExecError> {
+fn append_script(
+    archive: &mut Vec<u8>,
+    home: &std::path::Path,
+    script: &str,
+) -> Result<(), ExecError> {
     // A finished archive ends with two zero blocks; drop them and append.
     let end = archive.len().saturating_sub(1024);
     if archive[end..].iter().all(|b| *b == 0) {
@@ -701,6 +747,7 @@ mod tests {
             ("A".to_string(), "it's $HOME".to_string()),
             ("BAD NAME".to_string(), "x".to_string()),
         ];
-        assert_eq!(env_file(&env), "export A='it'\\''s $HOME'\n");
+        assert!(env_file(&env).ends_with("\nexport A='it'\\''s $HOME'\n"));
+        assert_eq!(env_file(&env).lines().count(), 2);
     }
 }
