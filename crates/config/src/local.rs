@@ -407,7 +407,7 @@ mod tests {
         assert_eq!(c.network.as_deref(), Some("host"), "the rest still applies");
         assert_eq!(
             c.one_line_findings(),
-            vec!["c.yml:3:1: warn[unknown_key]: unknown key `image` in the travis-local settings (known: env, images, network, trust_host_ca); it is ignored (did you mean `images`?)".to_string()]
+            vec!["c.yml:3:1: warn[unknown_key]: unknown key `image` in the travis-local settings (known: env, images, network, placement, trust_host_ca); it is ignored (did you mean `images`?)".to_string()]
         );
         let shown = c.render_human(false);
         assert!(
