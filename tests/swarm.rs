@@ -10,6 +10,8 @@
 //!   the task and of its container;
 //! - Ctrl-C leaves no service, secret, config, container or volume behind;
 //! - `docker kill` of the task's container makes the job errored.
+//! - after `kill -9` of travis-local, `travis-local clean` removes the recorded
+//!   service, secret and configs (and the task's container).
 //!
 //! Needs the private engine (`bash scripts/swarm-engine.sh start`, root) with the test
 //! images loaded; without it the tests print a notice and pass, except under CI=true.
@@ -359,4 +361,65 @@ fn swarm_task_killed_from_outside_errors_the_job() {
     assert_eq!(status.code(), Some(2), "errored\n{out}");
     assert!(!out.lines().any(|l| l == "never"), "{out}");
     assert!(leftovers(pid).is_empty(), "left: {:?}", leftovers(pid));
+}
+
+#[test]
+fn kill_9_of_a_swarm_run_then_clean_removes_its_swarm_objects() {
+    if !ready("swarm_kill_9") {
+        return;
+    }
+    let dir = common::committed_repo(
+        "language: minimal\nscript: [\"echo started; sleep 300\", \"echo never\"]\n",
+        &[],
+    );
+    let home = common::StateHome::new();
+    let host = unix_host();
+    let mut envs: Vec<(&str, &Path)> = home.envs().to_vec();
+    envs.push(("DOCKER_HOST", Path::new(&host)));
+    let (pid, out) = common::kill9_at_marker(
+        dir.path(),
+        &[
+            "run",
+            "--executor",
+            "swarm",
+            "--network",
+            "host",
+            "--image",
+            IMAGE,
+            "--pull",
+            "never",
+            "--secret",
+            &format!("MY_TOKEN={SECRET}"),
+        ],
+        &envs,
+        "started",
+    );
+    assert!(!out.contains(SECRET), "{out}");
+    assert!(!leftovers(pid).is_empty(), "nothing outlived travis-local?");
+    let records = home.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["executor"], "swarm");
+    let objects = records[0]["swarm_objects"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        objects.len() >= 3,
+        "service, secret, config recorded: {objects:?}"
+    );
+    let mut cmd = Command::new(BIN);
+    cmd.arg("clean").current_dir(dir.path());
+    for (k, v) in &envs {
+        cmd.env(k, v);
+    }
+    let clean = cmd.output().expect("clean runs");
+    let text = String::from_utf8_lossy(&clean.stdout).into_owned()
+        + &String::from_utf8_lossy(&clean.stderr);
+    assert_eq!(clean.status.code(), Some(0), "{text}");
+    assert!(
+        leftovers(pid).is_empty(),
+        "left: {:?}\n{text}",
+        leftovers(pid)
+    );
+    assert!(home.records().is_empty(), "{text}");
 }
