@@ -10,6 +10,8 @@
 //!   the task and of its container;
 //! - Ctrl-C leaves no service, secret, config, container or volume behind;
 //! - `docker kill` of the task's container makes the job errored.
+//! - a Docker context (`currentContext` in DOCKER_CONFIG) points `run` at the tcp
+//!   engine; a missing context is exit 4 naming it;
 //! - after `kill -9` of travis-local, `travis-local clean` removes the recorded
 //!   service, secret and configs (and the task's container).
 //!
@@ -422,4 +424,72 @@ fn kill_9_of_a_swarm_run_then_clean_removes_its_swarm_objects() {
         leftovers(pid)
     );
     assert!(home.records().is_empty(), "{text}");
+}
+
+#[test]
+fn docker_context_points_run_at_the_tcp_engine() {
+    if !ready("docker_context") {
+        return;
+    }
+    // A docker CLI config with a context "far" → the private engine's tcp endpoint.
+    let config = tempfile::tempdir().expect("tmp");
+    let hash = Command::new("sh")
+        .args(["-c", "printf %s far | sha256sum | cut -d' ' -f1"])
+        .output()
+        .expect("sha256sum");
+    let hash = String::from_utf8_lossy(&hash.stdout).trim().to_string();
+    let meta = config.path().join("contexts/meta").join(hash);
+    std::fs::create_dir_all(&meta).expect("mkdir");
+    std::fs::write(
+        meta.join("meta.json"),
+        format!(
+            r#"{{"Name":"far","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{}","SkipTLSVerify":false}}}}}}"#,
+            tcp_host()
+        ),
+    )
+    .expect("meta");
+    std::fs::write(
+        config.path().join("config.json"),
+        r#"{"currentContext":"far"}"#,
+    )
+    .expect("config");
+    let dir = common::committed_repo(
+        "language: minimal\nscript:\n  - cat shipped.txt\n  - \"! mount | grep -q /home/travis\"\n",
+        &[("shipped.txt", "via-context\n")],
+    );
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "run",
+        "--executor",
+        "docker",
+        "--network",
+        "host",
+        "--image",
+        IMAGE,
+        "--pull",
+        "never",
+    ])
+    .current_dir(dir.path())
+    .env_remove("DOCKER_HOST")
+    .env_remove("DOCKER_CONTEXT")
+    .env("DOCKER_CONFIG", config.path())
+    .stdin(Stdio::null());
+    let out = cmd.output().expect("run");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.lines().any(|l| l == "via-context"), "{text}");
+    // A context that does not exist is an environment error naming it.
+    let out = Command::new(BIN)
+        .args(["run", "--executor", "docker"])
+        .current_dir(dir.path())
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", config.path())
+        .env("DOCKER_CONTEXT", "nowhere")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("\"nowhere\""), "{err}");
 }
