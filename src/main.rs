@@ -84,6 +84,15 @@ fn main() {
                 cli::run::ExecutorKind::Docker => {
                     travis_local_docker::executor_from_args(&docker.options(), local)
                 }
+                cli::run::ExecutorKind::Swarm if docker.debug.is_some() => {
+                    Err(travis_local_runner::executor::ExecError {
+                        environment: false,
+                        message: "--debug needs the docker executor (a swarm task cannot be attached from here): run with --executor docker".into(),
+                    })
+                }
+                cli::run::ExecutorKind::Swarm => {
+                    travis_local_docker::swarm_executor_from_args(&docker.options(), local)
+                }
             })
         }
         Command::Image(args) => cli::docker::image_main(&args),

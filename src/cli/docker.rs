@@ -38,6 +38,11 @@ pub struct DockerArgs {
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true,
           default_missing_value = "failure")]
     pub debug: Option<DebugArg>,
+    /// Deliver the job's tree through the Engine API (archive upload) instead of a bind
+    /// mount; automatic when the engine is not a local unix socket (DOCKER_HOST=tcp://…,
+    /// ssh://…, or a Docker context pointing elsewhere)
+    #[arg(long)]
+    pub ship_tree: bool,
 }
 
 /// `--debug` values.
@@ -163,6 +168,7 @@ impl DockerArgs {
                 DebugArg::Failure => travis_local_docker::debug::DebugMode::Failure,
                 DebugArg::Start => travis_local_docker::debug::DebugMode::Start,
             }),
+            ship_tree: self.ship_tree,
         }
     }
 }

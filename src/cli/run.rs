@@ -28,6 +28,8 @@ use travis_local_script::CompileOptions;
 pub enum ExecutorKind {
     Docker,
     Host,
+    /// Each job as a Docker Swarm job on the swarm the engine belongs to.
+    Swarm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,9 +54,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ExecutorKind::Docker)]
     pub executor: ExecutorKind,
     /// Run up to N jobs of a stage in parallel (output lines are prefixed by job number)
-    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 1,
+    /// [default: 1; with --executor swarm, the whole stage]
+    #[arg(short = 'j', long = "jobs", value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub parallel: u16,
+    pub parallel: Option<u16>,
     /// Keep each job's directory (copied tree and home) and print where it is
     #[arg(long)]
     pub keep: bool,
@@ -166,7 +169,7 @@ fn run(
     } = ws.build(&args.facts.settings())?;
     show_findings(&loaded)?;
     let out = Output::stdout();
-    let nothing_style = output_style(args, 0);
+    let nothing_style = output_style(args, 1, 0);
     let plan = travis_local_matrix::plan(&loaded.config, &facts);
     if !plan.runs {
         let why = plan
@@ -200,11 +203,14 @@ fn run(
     if local.path.is_some() {
         local.path = Some(travis_local_config::local::path_in(tree.path()));
     }
-    let host = args.executor == ExecutorKind::Host;
     match travis_local_runner::state::begin(
         &run_id,
         run_dir.path(),
-        if host { "host" } else { "docker" },
+        match args.executor {
+            ExecutorKind::Host => "host",
+            ExecutorKind::Docker => "docker",
+            ExecutorKind::Swarm => "swarm",
+        },
         args.keep,
     ) {
         Ok(g) => _state_guard = g,
@@ -229,13 +235,18 @@ fn run(
     let prepared = ctx.prepare_jobs(&selected)?;
     let executor = start_executor(args, factory, &local, &prepared, &run_id)?;
 
-    let style = output_style(args, prepared.len());
+    // With a swarm and no -j, the whole stage is submitted (the swarm queues it).
+    let parallel = usize::from(args.parallel.unwrap_or(match args.executor {
+        ExecutorKind::Swarm => u16::MAX,
+        _ => 1,
+    }));
+    let style = output_style(args, parallel, prepared.len());
     let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
     let orchestrator = Orchestrator {
         executor: executor.as_ref(),
         hooks,
         settings: RunSettings {
-            parallel: usize::from(args.parallel),
+            parallel,
             style,
             silence_timeout: args.log_silence_timeout,
             job_timeout: args.job_timeout,
@@ -461,7 +472,7 @@ fn start_executor(
 }
 
 /// Human or JSON lines; colour and collapsed folds only on a terminal.
-fn output_style(args: &RunArgs, jobs: usize) -> Style {
+fn output_style(args: &RunArgs, parallel: usize, jobs: usize) -> Style {
     let json = args.format == Format::Json;
     let tty = std::io::stdout().is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -469,7 +480,7 @@ fn output_style(args: &RunArgs, jobs: usize) -> Style {
         json,
         collapse: tty && !args.verbose && !json,
         color: color && !json,
-        prefix: args.parallel > 1 && jobs > 1,
+        prefix: parallel > 1 && jobs > 1,
     }
 }
 

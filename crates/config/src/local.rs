@@ -11,6 +11,7 @@
 //! | `images` | image name, or mapping `default` / `<language>` / `dist`; any image may be a recipe (below) | docker executor |
 //! | `network` | `bridge`, `host` or a network name | docker executor |
 //! | `trust_host_ca` | bool | docker executor (Travis layer) |
+//! | `placement` | list of Swarm placement constraints (`node.labels.ci == true`) | swarm executor |
 //! | `env` | list of `NAME=VALUE` strings or `{NAME: VALUE}` maps | script compiler |
 //!
 //! | `lint` | mapping: `shellcheck: true` makes `lint --shellcheck` the default | `lint` |
@@ -42,7 +43,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The keys `.travis-local/config.yml` may hold.
-pub const KEYS: &[&str] = &["env", "images", "lint", "network", "trust_host_ca"];
+pub const KEYS: &[&str] = &["env", "images", "lint", "network", "placement", "trust_host_ca"];
 
 /// The keys of an image recipe (a mapping with `name` where an image is named).
 pub const RECIPE_KEYS: &[&str] = &["name", "bootstrap", "dockerfile", "context", "args"];
@@ -108,6 +109,8 @@ pub struct LocalConfig {
     pub lint: LintSettings,
     /// `network:`.
     pub network: Option<String>,
+    /// `placement:` Swarm placement constraints for `--executor swarm`.
+    pub placement: Vec<String>,
     /// `trust_host_ca:`.
     pub trust_host_ca: Option<bool>,
     /// `env:` as (name, verbatim value) pairs, in file order.
@@ -192,6 +195,7 @@ impl LocalConfig {
                 "images" => cfg.images = images(node, &mut find, &mut cfg.recipes),
                 "lint" => cfg.lint = lint(node, &mut find),
                 "network" => cfg.network = network(node, &mut find),
+                "placement" => cfg.placement = placement(node, &mut find),
                 "trust_host_ca" => cfg.trust_host_ca = boolean(node, "trust_host_ca", &mut find),
                 "env" => cfg.env = env(node, &mut find),
                 other => {
@@ -376,6 +380,28 @@ fn image_entry(
             };
             find.wrong_type(key, expected, node);
             None
+        }
+    }
+}
+
+fn placement(node: &Node, find: &mut Finder<'_>) -> Vec<String> {
+    let expected = "a list of Swarm placement constraints such as \"node.labels.ci == true\"";
+    match node.to_json() {
+        Value::Null => Vec::new(),
+        Value::String(s) if !s.trim().is_empty() => vec![s.trim().to_string()],
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|i| i.as_str().is_some_and(|s| !s.trim().is_empty())) =>
+        {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| s.trim().to_string()))
+                .collect()
+        }
+        _ => {
+            find.wrong_type("placement", expected, node);
+            Vec::new()
         }
     }
 }
@@ -773,7 +799,7 @@ mod tests {
         assert_eq!(c.network.as_deref(), Some("host"), "the rest still applies");
         assert_eq!(
             c.one_line_findings(),
-            vec!["c.yml:3:1: warn[unknown_key]: unknown key `image` in the travis-local settings (known: env, images, lint, network, trust_host_ca); it is ignored (did you mean `images`?)".to_string()]
+            vec!["c.yml:3:1: warn[unknown_key]: unknown key `image` in the travis-local settings (known: env, images, lint, network, placement, trust_host_ca); it is ignored (did you mean `images`?)".to_string()]
         );
         let shown = c.render_human(false);
         assert!(

@@ -190,6 +190,20 @@ pub fn clean_stale(
                     done.containers += c;
                     done.projects += p;
                     problems.extend(errs);
+                    // Swarm objects of `--executor swarm`: services first (their
+                    // tasks hold the secrets and configs).
+                    let mut objects = st.swarm_objects.clone();
+                    objects.sort_by_key(|o| !o.starts_with("service:"));
+                    let mut removed = 0;
+                    for entry in &objects {
+                        match rt.block_on(crate::swarm::remove_object(d, entry)) {
+                            Ok(()) => removed += 1,
+                            Err(e) => problems.push(e),
+                        }
+                    }
+                    if removed > 0 {
+                        parts.push(format!("removed {removed} swarm object(s)"));
+                    }
                 }
                 None => problems.push(format!(
                     "its containers ({}) were not removed: {}",

@@ -7,12 +7,12 @@ use bollard::Docker;
 use std::time::Duration;
 use travis_local_runner::executor::ExecError;
 
-/// Where the engine is, as the user configured it (for messages).
+/// Where the engine is, as the user configured it: `DOCKER_HOST`, else the current
+/// Docker context (see [`crate::context`]), else the local socket.
 pub fn docker_host() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
+    crate::context::resolve()
+        .map(|e| e.host)
+        .unwrap_or_else(|_| crate::context::DEFAULT_HOST.to_string())
 }
 
 /// The local socket path when the engine is reached through a unix socket.
@@ -32,16 +32,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExecError> {
 
 /// Connects and negotiates the API version. Fails with a one-line environment error.
 pub async fn connect() -> Result<Docker, ExecError> {
-    let host = docker_host();
+    let endpoint = crate::context::resolve().map_err(env_err)?;
+    let host = endpoint.host.clone();
     let unreachable = |cause: String| {
         env_err(format!(
             "cannot reach the Docker engine at {host}: {cause} (is the daemon running? set DOCKER_HOST or use --executor host)"
         ))
     };
-    let tls = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty() && v != "0");
-    if tls && !host.starts_with("unix://") {
+    if endpoint.tls && !host.starts_with("unix://") {
         return Err(env_err(format!(
-            "the Docker engine at {host} needs TLS (DOCKER_TLS_VERIFY is set), which this build of travis-local does not support; use a unix socket or an SSH tunnel"
+            "the Docker engine at {host} ({}) needs TLS (DOCKER_TLS_VERIFY or the context's TLS material), which this build of travis-local does not support; use a unix socket, plain tcp on a trusted network, or an SSH tunnel",
+            endpoint.source
         )));
     }
     let docker = Docker::connect_with_host(&host).map_err(|e| unreachable(one_line(&e)))?;

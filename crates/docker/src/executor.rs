@@ -51,14 +51,16 @@ pub struct Settings {
     pub memory: Option<i64>,
     pub keep_on_failure: bool,
     pub trust_host_ca: bool,
+    /// Ship the tree through the Engine API even to a local engine (`--ship-tree`).
+    pub ship_tree: bool,
     pub project: ProjectConfig,
     /// `--debug[=WHEN]` (see [`crate::debug`]).
     pub debug: Option<crate::debug::DebugMode>,
 }
 
 pub struct DockerExecutor {
-    rt: tokio::runtime::Runtime,
-    docker: Docker,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) docker: Docker,
     settings: Settings,
     /// base image → layer tag, filled by `prepare` (or lazily by `run`).
     layers: tokio::sync::Mutex<HashMap<String, String>>,
@@ -223,7 +225,11 @@ impl DockerExecutor {
     }
 
     /// Base image present (pull policy) and its Travis layer built; returns the layer tag.
-    async fn layer_for(&self, job: &JobRun, progress: &Progress) -> Result<String, ExecError> {
+    pub(crate) async fn layer_for(
+        &self,
+        job: &JobRun,
+        progress: &Progress,
+    ) -> Result<String, ExecError> {
         let (base, source) = self.image_for(job);
         let mut layers = self.layers.lock().await;
         if let Some(tag) = layers.get(&base) {
@@ -332,11 +338,16 @@ impl DockerExecutor {
         let wants_docker = travis_local_script::services::names(&job.config)
             .iter()
             .any(|s| s == "docker");
-        let mut binds = vec![
-            format!("{home_s}:{home_s}"),
-            format!("{home_s}:/home/travis"),
-        ];
-        if !build.starts_with(&home) {
+        let ship = crate::remote::must_ship(self.settings.ship_tree);
+        let mut binds = if ship {
+            Vec::new()
+        } else {
+            vec![
+                format!("{home_s}:{home_s}"),
+                format!("{home_s}:/home/travis"),
+            ]
+        };
+        if !ship && !build.starts_with(&home) {
             binds.push(format!("{build_s}:{build_s}"));
         }
         binds.extend(extra_binds);
@@ -411,6 +422,7 @@ impl DockerExecutor {
                 ),
             }
         }
+        let ship = crate::remote::must_ship(self.settings.ship_tree);
         let body = self.container_body(job, layer, cache_binds);
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
         remember_container(&name);
@@ -453,6 +465,10 @@ impl DockerExecutor {
             docker_service: wants_docker || engine::local_socket().is_none(),
             cache,
         };
+        if ship {
+            self.ship_tree(&name, &jc.home, &jc.build).await?;
+            trace("ship tree", &mut t);
+        }
         let started = if ready {
             Ok(())
         } else {
@@ -470,7 +486,7 @@ impl DockerExecutor {
         // The script: with a local engine, written straight into the job's home on the
         // host (bind-mounted at /home/travis; no secret in it), before the home is handed
         // to travis below; it saves the archive upload. Else uploaded after.
-        let local_engine = engine::local_socket().is_some();
+        let local_engine = engine::local_socket().is_some() && !ship;
         let mut script_on_host = false;
         if local_engine {
             use std::os::unix::fs::PermissionsExt;
@@ -483,7 +499,17 @@ impl DockerExecutor {
         }
         // The job runs as travis (uid 2000): give it the copied tree.
         let (uid, _) = host_ids();
-        if uid != TRAVIS_UID && host_chown_possible() {
+        if ship {
+            let cmd = crate::remote::settle_command(&home_s);
+            let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            let (code, out) = self.exec_capture(&name, "root", &cmd).await?;
+            if code != 0 {
+                return Err(op_err(format!(
+                    "cannot settle the shipped tree in {name}: {}",
+                    out.trim()
+                )));
+            }
+        } else if uid != TRAVIS_UID && host_chown_possible() {
             if let Err(e) = chown_tree(&home, TRAVIS_UID, TRAVIS_UID) {
                 sink.output(
                     format!("travis-local: warning: cannot hand {home_s} to travis: {e}\n")
@@ -573,6 +599,31 @@ impl DockerExecutor {
         if wants_docker && engine::local_socket().is_none() {
             sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
         }
+    }
+
+    /// Uploads the job's home (with the tree) into the created container at its own
+    /// path (see [`crate::remote`]); a build directory outside the home goes too.
+    async fn ship_tree(&self, name: &str, home: &Path, build: &Path) -> Result<(), ExecError> {
+        let mut dirs = vec![home];
+        if !build.starts_with(home) {
+            dirs.push(build);
+        }
+        for dir in dirs {
+            let archive = crate::remote::tree_archive(dir)
+                .map_err(|e| op_err(format!("cannot pack the job's tree: {e}")))?;
+            let opts = UploadToContainerOptionsBuilder::default().path("/").build();
+            self.docker
+                .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
+                .await
+                .map_err(|e| {
+                    op_err(format!(
+                        "cannot ship the job's tree into {name} on {}: {}",
+                        engine::docker_host(),
+                        api_message(&e)
+                    ))
+                })?;
+        }
+        Ok(())
     }
 
     fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
@@ -1032,6 +1083,7 @@ impl DockerExecutor {
     async fn prestart(&self, job: &JobRun) {
         if self.settings.debug == Some(crate::debug::DebugMode::Start)
             || job.cache.is_some()
+            || crate::remote::must_ship(self.settings.ship_tree)
             || std::fs::create_dir_all(&job.build_dir).is_err()
         {
             return;

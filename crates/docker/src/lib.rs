@@ -10,6 +10,7 @@ pub mod cache;
 pub mod clean;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod debug;
 pub mod engine;
 pub mod executor;
@@ -18,6 +19,8 @@ pub mod layer;
 pub mod owned;
 pub mod progress;
 pub mod recipes;
+pub mod remote;
+pub mod swarm;
 
 pub use executor::{DockerExecutor, Settings};
 use travis_local_config::local::LocalConfig;
@@ -38,6 +41,9 @@ pub struct DockerOptions {
     pub no_trust_host_ca: bool,
     /// `--debug[=start]`: a shell in the job's container (see [`debug`]).
     pub debug: Option<debug::DebugMode>,
+    /// `--ship-tree`: deliver the job's tree through the Engine API instead of a bind
+    /// mount (automatic when the engine is not a local unix socket).
+    pub ship_tree: bool,
 }
 
 /// Flags + the repository's `.travis-local/config.yml` (read once by the caller, from
@@ -85,6 +91,7 @@ pub fn settings_from_args(
         memory,
         keep_on_failure: args.keep_on_failure,
         trust_host_ca,
+        ship_tree: args.ship_tree,
         project,
         debug: args.debug,
     })
@@ -98,4 +105,17 @@ pub fn executor_from_args(
 ) -> Result<Box<dyn Executor>, ExecError> {
     let settings = settings_from_args(args, local)?;
     Ok(Box::new(DockerExecutor::connect(settings)?))
+}
+
+/// Build the Swarm executor (`run --executor swarm`) from the `run` flags and the
+/// project's `placement:` constraints.
+pub fn swarm_executor_from_args(
+    args: &DockerOptions,
+    local: &LocalConfig,
+) -> Result<Box<dyn Executor>, ExecError> {
+    let settings = settings_from_args(args, local)?;
+    Ok(Box::new(swarm::SwarmExecutor::connect(
+        settings,
+        local.placement.clone(),
+    )?))
 }

@@ -55,6 +55,9 @@ pub struct RunState {
     pub containers: Vec<String>,
     #[serde(default)]
     pub compose_projects: Vec<String>,
+    /// Swarm objects of `--executor swarm`: `service:NAME`, `secret:NAME`, `config:NAME`.
+    #[serde(default)]
+    pub swarm_objects: Vec<String>,
 }
 
 impl RunState {
@@ -74,7 +77,9 @@ impl RunState {
     }
     /// Resources that need the Docker engine to be removed.
     pub fn needs_engine(&self) -> bool {
-        !self.containers.is_empty() || !self.compose_projects.is_empty()
+        !self.containers.is_empty()
+            || !self.compose_projects.is_empty()
+            || !self.swarm_objects.is_empty()
     }
 }
 
