@@ -71,7 +71,8 @@ fn main() {
         Command::Run(RunCommand { run, docker }) => {
             let hooks: Vec<Box<dyn travis_local_runner::executor::JobHook>> =
                 vec![Box::new(travis_local_ecr::EcrHook)];
-            cli::run::main(&run, &hooks, &|kind, local| match kind {
+            cli::run::main(&run, &hooks, &|kind, local| {
+                match kind {
                 cli::run::ExecutorKind::Host if docker.debug.is_some() => {
                     Err(travis_local_runner::executor::ExecError {
                         environment: false,
@@ -93,6 +94,7 @@ fn main() {
                 cli::run::ExecutorKind::Swarm => {
                     travis_local_docker::swarm_executor_from_args(&docker.options(), local)
                 }
+            }
             })
         }
         Command::Image(args) => cli::docker::image_main(&args),

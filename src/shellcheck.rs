@@ -100,21 +100,22 @@ pub fn lint_main(args: &LintCommand) -> i32 {
     }
     let local_env: Vec<String> = local.env.iter().map(|(n, _)| n.clone()).collect();
     let missing_said = std::cell::Cell::new(false);
-    crate::cli::lint::main_with(&args.lint, &|file, text| match check(
-        file, text, &local_env,
-    ) {
-        Ok(found) => found,
-        Err(Problem::Missing) => {
-            if !missing_said.replace(true) {
-                eprintln!("travis-local lint: shellcheck is not installed (Debian: apt-get install shellcheck); shell commands were not checked");
+    crate::cli::lint::main_with(
+        &args.lint,
+        &|file, text| match check(file, text, &local_env) {
+            Ok(found) => found,
+            Err(Problem::Missing) => {
+                if !missing_said.replace(true) {
+                    eprintln!("travis-local lint: shellcheck is not installed (Debian: apt-get install shellcheck); shell commands were not checked");
+                }
+                Vec::new()
             }
-            Vec::new()
-        }
-        Err(Problem::Failed(why)) => {
-            eprintln!("travis-local lint: {file}: shellcheck failed ({why}); shell commands were not checked");
-            Vec::new()
-        }
-    })
+            Err(Problem::Failed(why)) => {
+                eprintln!("travis-local lint: {file}: shellcheck failed ({why}); shell commands were not checked");
+                Vec::new()
+            }
+        },
+    )
 }
 
 /// Why no findings came back.

@@ -43,7 +43,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The keys `.travis-local/config.yml` may hold.
-pub const KEYS: &[&str] = &["env", "images", "lint", "network", "placement", "trust_host_ca"];
+pub const KEYS: &[&str] = &[
+    "env",
+    "images",
+    "lint",
+    "network",
+    "placement",
+    "trust_host_ca",
+];
 
 /// The keys of an image recipe (a mapping with `name` where an image is named).
 pub const RECIPE_KEYS: &[&str] = &["name", "bootstrap", "dockerfile", "context", "args"];
