@@ -1,5 +1,5 @@
 //! Lint every corpus file vs. only parsing the same files with saphyr-parser (events).
-//! Run: CARGO_TARGET_DIR=... cargo bench -p travis-local-config --bench lint
+//! Run: CARGO_TARGET_DIR=... cargo bench -p travis-local-bench --bench lint
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::PathBuf;
