@@ -16,6 +16,10 @@ use std::process::{Command, Stdio};
 
 const IMAGE: &str = "travis-local/bookworm:ci";
 
+fn docker_ready(test: &str) -> bool {
+    common::docker_image_ready(test, IMAGE)
+}
+
 /// The job appends its branch to a cached file and prints what it found first.
 const YML: &str = "language: shell
 cache:
@@ -25,34 +29,6 @@ script:
   - echo \"seen=$(tr '\\n' , < $HOME/.mycache/log 2>/dev/null)\"
   - echo \"$TRAVIS_BRANCH\" >> $HOME/.mycache/log
 ";
-
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
-fn docker_ready(test: &str) -> bool {
-    let ok = |args: &[&str]| {
-        Command::new("docker")
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    let engine = ok(&["version", "--format", "{{.Server.Version}}"]);
-    let image = engine && ok(&["image", "inspect", IMAGE]);
-    if !image {
-        let why = if engine {
-            format!("{IMAGE} is missing (scripts/images.sh builds it)")
-        } else {
-            "no Docker engine".into()
-        };
-        assert!(!ci(), "{test}: {why} under CI=true");
-        eprintln!("NOTICE {test}: skipped, {why}");
-    }
-    image
-}
 
 /// A committed repository whose origin is unique to this test (Docker volumes are
 /// global: tests must not share a key).

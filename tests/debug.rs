@@ -8,6 +8,7 @@
 //! without them it prints a notice and passes, except under CI=true where it fails.
 
 mod common;
+use common::containers_of;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -16,45 +17,8 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
 const IMAGE: &str = "travis-local/bookworm:ci";
 
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
 fn docker_ready(test: &str) -> bool {
-    let ok = Command::new("docker")
-        .args(["image", "inspect", IMAGE])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            !ci(),
-            "{test}: no Docker engine or no {IMAGE} under CI=true"
-        );
-        eprintln!("NOTICE {test}: skipped, no Docker engine or no {IMAGE} (scripts/images.sh)");
-    }
-    ok
-}
-
-fn containers_of(pid: u32) -> Vec<String> {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-a",
-            "--filter",
-            &format!("label=travis-local.owner={}:{pid}", host.trim()),
-            "--format",
-            "{{.Names}}",
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::docker_image_ready(test, IMAGE)
 }
 
 const SECRET: &str = "dbg-s3cr3t-value";

@@ -9,6 +9,7 @@
 //! CI=true where they fail.
 
 mod common;
+use common::containers_of;
 
 use common::Run;
 
@@ -20,38 +21,8 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
 const IMAGE: &str = "travis-local/bookworm:ci";
 
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
-/// True when the engine and the test image are there; otherwise a notice (or a
-/// failure under CI=true).
 fn docker_ready(test: &str) -> bool {
-    let engine = Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    let image = engine
-        && Command::new("docker")
-            .args(["image", "inspect", IMAGE])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-    if !image {
-        let why = if engine {
-            format!("{IMAGE} is missing (scripts/images.sh builds it)")
-        } else {
-            "no Docker engine".into()
-        };
-        assert!(!ci(), "{test}: {why} under CI=true");
-        eprintln!("NOTICE {test}: skipped, {why}");
-    }
-    image
+    common::docker_image_ready(test, IMAGE)
 }
 
 /// A committed repo (branch master, origin github.com/o/r) with these files.
@@ -70,27 +41,6 @@ fn run(yml: &str, extra: &[&str]) -> Run {
     let mut args = vec!["--image", IMAGE, "--pull", "never"];
     args.extend_from_slice(extra);
     run_in(dir.path(), &args, &[])
-}
-
-/// Names of the containers owned by the travis-local process `pid` (label
-/// `travis-local.owner=<host>:<pid>`), so tests running in parallel do not see each other.
-fn containers_of(pid: u32) -> Vec<String> {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let out = Command::new("docker")
-        .args([
-            "ps",
-            "-a",
-            "--filter",
-            &format!("label=travis-local.owner={}:{pid}", host.trim()),
-            "--format",
-            "{{.Names}}",
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
 }
 
 // ---------------------------------------------------------------- phase semantics

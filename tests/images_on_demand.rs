@@ -14,23 +14,8 @@ use std::process::{Command, Stdio};
 
 const BASE: &str = "travis-local/bookworm:ci";
 
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
 fn docker_ready(test: &str) -> bool {
-    let ok = Command::new("docker")
-        .args(["image", "inspect", BASE])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(!ci(), "{test}: no Docker engine or no {BASE} under CI=true");
-        eprintln!("NOTICE {test}: skipped, no Docker engine or no {BASE} (scripts/images.sh)");
-    }
-    ok
+    common::docker_image_ready(test, BASE)
 }
 
 fn image_id(name: &str) -> Option<String> {

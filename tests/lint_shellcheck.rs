@@ -7,12 +7,9 @@
 //! print a notice and pass, except under CI=true where they fail.
 
 mod common;
+use common::ci;
 
 use std::path::Path;
-
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
 
 fn shellcheck_ready(test: &str) -> bool {
     let ok = std::process::Command::new("shellcheck")

@@ -12,36 +12,12 @@ mod common;
 
 use common::Run;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const IMAGE: &str = "travis-local/bookworm:ci";
 
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
-
 fn docker_ready(test: &str) -> bool {
-    let ok = |args: &[&str]| {
-        Command::new("docker")
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    let engine = ok(&["version", "--format", "{{.Server.Version}}"]);
-    let image = engine && ok(&["image", "inspect", IMAGE]);
-    if !image {
-        let why = if engine {
-            format!("{IMAGE} is missing (scripts/images.sh builds it)")
-        } else {
-            "no Docker engine".into()
-        };
-        assert!(!ci(), "{test}: {why} under CI=true");
-        eprintln!("NOTICE {test}: skipped, {why}");
-    }
-    image
+    common::docker_image_ready(test, IMAGE)
 }
 
 /// `run --executor docker` with host networking and the host's CA (the Debian archive

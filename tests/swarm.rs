@@ -20,6 +20,7 @@
 //! `TL_SWARM_HOST` / `TL_SWARM_TCP` override its addresses.
 
 mod common;
+use common::ci;
 
 use std::io::Read;
 use std::path::Path;
@@ -29,10 +30,6 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
 const IMAGE: &str = "travis-local/bookworm:ci";
 const SECRET: &str = "swarm-s3cr3t-Zq81";
-
-fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
-}
 
 fn unix_host() -> String {
     std::env::var("TL_SWARM_HOST")

@@ -432,3 +432,55 @@ impl Run {
             .collect()
     }
 }
+
+/// True under `CI=true`, where a missing prerequisite is a failure, not a skip.
+pub fn ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+/// True when the Docker engine answers and `image` is present; otherwise a notice
+/// (or a failure under CI=true).
+pub fn docker_image_ready(test: &str, image: &str) -> bool {
+    let ok = |args: &[&str]| {
+        std::process::Command::new("docker")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let engine = ok(&["version", "--format", "{{.Server.Version}}"]);
+    let present = engine && ok(&["image", "inspect", image]);
+    if !present {
+        let why = if engine {
+            format!("{image} is missing (scripts/images.sh builds it)")
+        } else {
+            "no Docker engine".into()
+        };
+        assert!(!ci(), "{test}: {why} under CI=true");
+        eprintln!("NOTICE {test}: skipped, {why}");
+    }
+    present
+}
+
+/// Names of the containers owned by the travis-local process `pid` (label
+/// `travis-local.owner=<host>:<pid>`), so tests running in parallel do not see each other.
+pub fn containers_of(pid: u32) -> Vec<String> {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=travis-local.owner={}:{pid}", host.trim()),
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
