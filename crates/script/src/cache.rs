@@ -249,6 +249,20 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
             _ => None,
         },
     };
+    language_kinds(&mut w, &map, lang, &raw);
+    if on(&map, "cocoapods") {
+        w.notes.push(
+            "cache.cocoapods applies to objective-c jobs on macOS; it is not emulated on linux"
+                .into(),
+        );
+    }
+    ineffective_kinds(&mut w, &map, lang, &raw);
+    w
+}
+
+/// The cache kinds of the job's language (`pip`, `npm`/`yarn`, `bundler`, `cargo`,
+/// `ccache`, R `packages`), as travis-build's language classes set them up.
+fn language_kinds(w: &mut Wanted, map: &Map<String, Value>, lang: &str, raw: &str) {
     let add = |dirs: &[&str]| {
         format!(
             "travis_cache_add {}",
@@ -256,12 +270,12 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
         )
     };
     match lang {
-        "python" if on(&map, "pip") => w.kinds.push(Kind {
+        "python" if on(map, "pip") => w.kinds.push(Kind {
             fold: "cache.pip",
             lines: vec![add(&["${TRAVIS_HOME}/.cache/pip"])],
         }),
         "node_js" => {
-            if on(&map, "yarn") {
+            if on(map, "yarn") {
                 w.kinds.push(Kind {
                     fold: "cache.yarn",
                     lines: vec![
@@ -274,7 +288,7 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
                     ],
                 });
             }
-            if on(&map, "npm") {
+            if on(map, "npm") {
                 w.kinds.push(Kind {
                     fold: "cache.npm",
                     lines: vec![
@@ -287,7 +301,7 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
                 });
             }
         }
-        "ruby" if raw != "r" && on(&map, "bundler") => {
+        "ruby" if raw != "r" && on(map, "bundler") => {
             w.bundle_clean = true;
             w.kinds.push(Kind {
                 fold: "cache.bundler",
@@ -300,7 +314,7 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
                 ],
             });
         }
-        "rust" if on(&map, "cargo") => w.kinds.push(Kind {
+        "rust" if on(map, "cargo") => w.kinds.push(Kind {
             fold: "cache.cargo",
             lines: vec![add(&[
                 "${TRAVIS_HOME}/.cargo",
@@ -309,7 +323,7 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
                 "${TRAVIS_HOME}/.cache/sccache",
             ])],
         }),
-        "c" | "cpp" if on(&map, "ccache") => w.kinds.push(Kind {
+        "c" | "cpp" if on(map, "ccache") => w.kinds.push(Kind {
             fold: "cache.ccache",
             lines: vec![
                 "export PATH=\"/usr/lib/ccache:${PATH}\"".into(),
@@ -318,7 +332,7 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
         }),
         _ => {}
     }
-    if raw == "r" && on(&map, "packages") {
+    if raw == "r" && on(map, "packages") {
         w.kinds.push(Kind {
             fold: "package cache",
             lines: vec![
@@ -327,12 +341,10 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
             ],
         });
     }
-    if on(&map, "cocoapods") {
-        w.notes.push(
-            "cache.cocoapods applies to objective-c jobs on macOS; it is not emulated on linux"
-                .into(),
-        );
-    }
+}
+
+/// A note for each kind that is on but does nothing for this language.
+fn ineffective_kinds(w: &mut Wanted, map: &Map<String, Value>, lang: &str, raw: &str) {
     for kind in [
         "pip", "yarn", "bundler", "cargo", "ccache", "packages", "composer",
     ] {
@@ -352,7 +364,6 @@ fn wanted(config: &Value, lang: &str) -> Wanted {
             }
         }
     }
-    w
 }
 
 /// The job's plain env entries as `NAME=value` (secure entries left out, as

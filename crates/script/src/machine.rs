@@ -451,11 +451,21 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
     let Some(a) = addons(config) else {
         return step;
     };
-    let linux = os(config).starts_with("linux");
+    addon_hosts(&mut step, a, policy);
+    addon_hostname(&mut step, a, policy);
+    addon_postgresql(&mut step, a, config, policy);
+    addon_mariadb(&mut step, a, policy);
+    addon_chrome(&mut step, a, policy);
+    addon_firefox(&mut step, a);
+    step
+}
+
+/// `hosts`: names added to the 127.0.0.1 line of /etc/hosts.
+fn addon_hosts(step: &mut Step, a: &Map<String, Value>, policy: Policy) {
     let hosts = strings(a.get("hosts"));
     if !hosts.is_empty() {
         if !policy.apply_addons {
-            refused(&mut step, "hosts", "edit /etc/hosts");
+            refused(step, "hosts", "edit /etc/hosts");
         } else {
             let names = sq(&hosts.join(" "));
             step.push("travis_fold start hosts.before");
@@ -478,9 +488,13 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             step.push("travis_fold end hosts.after");
         }
     }
+}
+
+/// `hostname`: `sudo hostname` (a container may refuse it; the job goes on).
+fn addon_hostname(step: &mut Step, a: &Map<String, Value>, policy: Policy) {
     if let Some(h) = scalar(a.get("hostname")).filter(|h| !h.is_empty()) {
         if !policy.apply_addons {
-            refused(&mut step, "hostname", "change the hostname");
+            refused(step, "hostname", "change the hostname");
         } else {
             step.yellow(&format!("Set hostname to {h}"));
             step.push(format!(
@@ -489,6 +503,11 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             ));
         }
     }
+}
+
+/// `postgresql`: start that version (the image's when it is missing).
+fn addon_postgresql(step: &mut Step, a: &Map<String, Value>, config: &Value, policy: Policy) {
+    let linux = os(config).starts_with("linux");
     if let Some(v) = a.get("postgresql").filter(|v| !v.is_null()) {
         let version = scalar(Some(v)).unwrap_or_default();
         if !linux {
@@ -497,7 +516,7 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
                 os(config)
             ));
         } else if !policy.start_services && !policy.apply_addons {
-            refused(&mut step, "postgresql", "start PostgreSQL as root");
+            refused(step, "postgresql", "start PostgreSQL as root");
         } else if let Some(s) = services::lookup("postgresql") {
             if policy.apply_addons {
                 step.push("__TL_INSTALL_SERVICES=1");
@@ -524,9 +543,13 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             step.push("travis_fold end postgresql");
         }
     }
+}
+
+/// `mariadb`: the image archive's mariadb-server, started.
+fn addon_mariadb(step: &mut Step, a: &Map<String, Value>, policy: Policy) {
     if let Some(v) = scalar(a.get("mariadb")).filter(|v| !v.is_empty()) {
         if !policy.start_services && !policy.apply_addons {
-            refused(&mut step, "mariadb", "install and start MariaDB as root");
+            refused(step, "mariadb", "install and start MariaDB as root");
         } else if let Some(s) = services::lookup("mariadb") {
             if policy.apply_addons {
                 step.push("__TL_INSTALL_SERVICES=1");
@@ -541,11 +564,15 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             step.push("travis_fold end mariadb");
         }
     }
+}
+
+/// `chrome`: Google Chrome stable or beta, downloaded and installed.
+fn addon_chrome(step: &mut Step, a: &Map<String, Value>, policy: Policy) {
     if let Some(v) = a.get("chrome").filter(|v| !v.is_null()) {
         let raw = scalar(Some(v)).unwrap_or_default();
         let raw = raw.trim();
         if !policy.apply_addons {
-            refused(&mut step, "chrome", "install Google Chrome as root");
+            refused(step, "chrome", "install Google Chrome as root");
         } else {
             step.push("travis_fold start install_chrome");
             if !matches!(raw, "stable" | "beta") {
@@ -568,6 +595,10 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             step.push("travis_fold end install_chrome");
         }
     }
+}
+
+/// `firefox`: a Firefox release unpacked under `$TRAVIS_HOME`.
+fn addon_firefox(step: &mut Step, a: &Map<String, Value>) {
     if let Some(v) = a.get("firefox").filter(|v| !v.is_null()) {
         let raw = scalar(Some(v)).unwrap_or_default();
         let raw = raw.trim().to_string();
@@ -623,7 +654,6 @@ pub(crate) fn after_prepare(config: &Value, policy: Policy) -> Step {
             step.cmd("firefox --version", "--echo");
         }
     }
-    step
 }
 
 /// `before_checkout`: ssh_known_hosts (writes only `~/.ssh/known_hosts`, so it is applied

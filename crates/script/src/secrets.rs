@@ -324,51 +324,8 @@ pub fn parse_secrets_file(file: &str, text: &str, into: &mut Secrets) -> Result<
                     }
                 };
                 for (i, item) in items.iter().enumerate() {
-                    let Value::Object(m) = item else {
-                        return Err(err(format!(
-                            "env[{i}]: expected a mapping {{name: ..., value: ...}}"
-                        )));
-                    };
-                    let name = m.get("name").and_then(scalar_string).unwrap_or_default();
-                    if !valid_name(&name) {
-                        return Err(err(format!(
-                            "env[{i}]: `name` must be a shell variable name, got `{name}`"
-                        )));
-                    }
-                    let value = m.get("value").and_then(scalar_string).ok_or_else(|| {
-                        err(format!(
-                            "env[{i}] ({name}): `value` is missing or not a scalar"
-                        ))
-                    })?;
-                    let branch = match m.get("branch") {
-                        None | Some(Value::Null) => None,
-                        Some(b) => Some(scalar_string(b).ok_or_else(|| {
-                            err(format!("env[{i}] ({name}): `branch` must be a branch name"))
-                        })?),
-                    };
-                    let public = match m.get("public") {
-                        None | Some(Value::Null) => false,
-                        Some(Value::Bool(b)) => *b,
-                        Some(_) => {
-                            return Err(err(format!(
-                                "env[{i}] ({name}): `public` must be true or false"
-                            )))
-                        }
-                    };
-                    for k in m.keys() {
-                        if !["name", "value", "branch", "public"].contains(&k.as_str()) {
-                            return Err(err(format!(
-                                "env[{i}] ({name}): unknown key `{k}` (expected name, value, branch, public)"
-                            )));
-                        }
-                    }
-                    into.settings.push(SettingsVar {
-                        name,
-                        value: Secret::new(value),
-                        branch,
-                        public,
-                        origin: format!("{file} env[{i}]"),
-                    });
+                    into.settings
+                        .push(settings_var(file, i, item).map_err(err)?);
                 }
             }
             "secure" => {
@@ -401,6 +358,51 @@ pub fn parse_secrets_file(file: &str, text: &str, into: &mut Secrets) -> Result<
         }
     }
     Ok(())
+}
+
+/// `env[i]` of a secrets file; the error message lacks the file name.
+fn settings_var(file: &str, i: usize, item: &Value) -> Result<SettingsVar, String> {
+    let Value::Object(m) = item else {
+        return Err(format!(
+            "env[{i}]: expected a mapping {{name: ..., value: ...}}"
+        ));
+    };
+    let name = m.get("name").and_then(scalar_string).unwrap_or_default();
+    if !valid_name(&name) {
+        return Err(format!(
+            "env[{i}]: `name` must be a shell variable name, got `{name}`"
+        ));
+    }
+    let value = m
+        .get("value")
+        .and_then(scalar_string)
+        .ok_or_else(|| format!("env[{i}] ({name}): `value` is missing or not a scalar"))?;
+    let branch = match m.get("branch") {
+        None | Some(Value::Null) => None,
+        Some(b) => Some(
+            scalar_string(b)
+                .ok_or_else(|| format!("env[{i}] ({name}): `branch` must be a branch name"))?,
+        ),
+    };
+    let public = match m.get("public") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(format!("env[{i}] ({name}): `public` must be true or false")),
+    };
+    for k in m.keys() {
+        if !["name", "value", "branch", "public"].contains(&k.as_str()) {
+            return Err(format!(
+                "env[{i}] ({name}): unknown key `{k}` (expected name, value, branch, public)"
+            ));
+        }
+    }
+    Ok(SettingsVar {
+        name,
+        value: Secret::new(value),
+        branch,
+        public,
+        origin: format!("{file} env[{i}]"),
+    })
 }
 
 /// The id of a `secure:` ciphertext: first 8 hex digits of its SHA-256.
