@@ -123,34 +123,7 @@ impl Executor for HostExecutor {
             .try_clone()
             .map_err(|e| exec_err(format!("cannot duplicate a pipe: {e}")))?;
 
-        let mut cmd = Command::new("bash");
-        cmd.arg(&script_path)
-            .current_dir(&job.build_dir)
-            .env_clear()
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write_end))
-            .stderr(Stdio::from(write2))
-            .process_group(0);
-        for name in PASS_THROUGH {
-            if let Some(v) = std::env::var_os(name) {
-                cmd.env(name, v);
-            }
-        }
-        cmd.env("HOME", &job.home_dir);
-        cmd.env("SHELL", "/bin/bash");
-        for (k, v) in &job.env {
-            cmd.env(k, v);
-        }
-        if let Some(spec) = &job.cache {
-            match crate::cache::prepare_host(&job.home_dir, spec) {
-                Ok(dir) => {
-                    cmd.env("TRAVIS_LOCAL_CACHE_DIR", dir);
-                }
-                Err(e) => sink.output(
-                    format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
-                ),
-            }
-        }
+        let mut cmd = bash_command(job, &script_path, write_end, write2, sink);
         let mut child = cmd
             .spawn()
             .map_err(|e| exec_err(format!("cannot start bash: {e}")))?;
@@ -172,59 +145,9 @@ impl Executor for HostExecutor {
 
         let result = std::thread::scope(|scope| {
             let exited_ref = &exited;
-            let reader_thread = scope.spawn(move || {
-                let mut buf = [0u8; 8192];
-                let mut exit_seen_at: Option<Instant> = None;
-                loop {
-                    if exited_ref.load(Ordering::SeqCst) {
-                        let at = *exit_seen_at.get_or_insert_with(Instant::now);
-                        // Stragglers outside the group may hold the pipe open.
-                        if at.elapsed() > Duration::from_secs(3) {
-                            break;
-                        }
-                    }
-                    if !readable(&reader, Duration::from_millis(100)) {
-                        if exit_seen_at.is_some() {
-                            break;
-                        }
-                        continue;
-                    }
-                    match reader.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => sink.output(&buf[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(_) => break,
-                    }
-                }
-            });
+            let reader_thread = scope.spawn(move || pump(&mut reader, sink, exited_ref));
 
-            let mut cancelled: Option<CancelReason> = None;
-            let mut term_sent: Option<Instant> = None;
-            let status = loop {
-                match child.try_wait() {
-                    Ok(Some(status)) => break Ok(status),
-                    Ok(None) => {}
-                    Err(e) => break Err(e),
-                }
-                if let Some(reason) = cancel.reason() {
-                    if cancelled.is_none()
-                        || (reason == CancelReason::Forced && cancelled != Some(reason))
-                    {
-                        cancelled = Some(reason);
-                        if reason == CancelReason::Forced {
-                            kill_group(pgid, libc::SIGKILL);
-                        } else {
-                            kill_group(pgid, libc::SIGTERM);
-                            term_sent = Some(Instant::now());
-                        }
-                    }
-                    if term_sent.is_some_and(|t| t.elapsed() > GRACE) {
-                        kill_group(pgid, libc::SIGKILL);
-                        term_sent = None;
-                    }
-                }
-                std::thread::sleep(POLL);
-            };
+            let (status, cancelled) = wait_cancellable(&mut child, pgid, cancel);
             // Leftover background processes of the job (travis_terminate semantics).
             kill_group(pgid, libc::SIGKILL);
             if let Some(g) = &group {
@@ -246,6 +169,113 @@ impl Executor for HostExecutor {
             (None, None) => Ok(JobEnd::Killed("bash ended without an exit status".into())),
         }
     }
+}
+
+/// The `bash build.sh` of a job: a clean environment (a few variables passed through,
+/// the job's own), output to the pipe, its own process group.
+fn bash_command(
+    job: &JobRun,
+    script_path: &std::path::Path,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+    sink: &dyn OutputSink,
+) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg(script_path)
+        .current_dir(&job.build_dir)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(stdout))
+        .stderr(Stdio::from(stderr))
+        .process_group(0);
+    for name in PASS_THROUGH {
+        if let Some(v) = std::env::var_os(name) {
+            cmd.env(name, v);
+        }
+    }
+    cmd.env("HOME", &job.home_dir);
+    cmd.env("SHELL", "/bin/bash");
+    for (k, v) in &job.env {
+        cmd.env(k, v);
+    }
+    if let Some(spec) = &job.cache {
+        match crate::cache::prepare_host(&job.home_dir, spec) {
+            Ok(dir) => {
+                cmd.env("TRAVIS_LOCAL_CACHE_DIR", dir);
+            }
+            Err(e) => sink.output(
+                format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
+            ),
+        }
+    }
+    cmd
+}
+
+/// Copy the job's output to the sink until EOF, or until a while after bash exited
+/// (stragglers outside the group may hold the pipe open).
+fn pump(reader: &mut File, sink: &dyn OutputSink, exited: &AtomicBool) {
+    let mut buf = [0u8; 8192];
+    let mut exit_seen_at: Option<Instant> = None;
+    loop {
+        if exited.load(Ordering::SeqCst) {
+            let at = *exit_seen_at.get_or_insert_with(Instant::now);
+            // Stragglers outside the group may hold the pipe open.
+            if at.elapsed() > Duration::from_secs(3) {
+                break;
+            }
+        }
+        if !readable(reader, Duration::from_millis(100)) {
+            if exit_seen_at.is_some() {
+                break;
+            }
+            continue;
+        }
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => sink.output(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Wait for bash, stopping its group when the job is cancelled (SIGTERM, then SIGKILL
+/// after [`GRACE`]; SIGKILL at once when forced).
+fn wait_cancellable(
+    child: &mut std::process::Child,
+    pgid: u32,
+    cancel: &CancelToken,
+) -> (
+    std::io::Result<std::process::ExitStatus>,
+    Option<CancelReason>,
+) {
+    let mut cancelled: Option<CancelReason> = None;
+    let mut term_sent: Option<Instant> = None;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => {}
+            Err(e) => break Err(e),
+        }
+        if let Some(reason) = cancel.reason() {
+            if cancelled.is_none() || (reason == CancelReason::Forced && cancelled != Some(reason))
+            {
+                cancelled = Some(reason);
+                if reason == CancelReason::Forced {
+                    kill_group(pgid, libc::SIGKILL);
+                } else {
+                    kill_group(pgid, libc::SIGTERM);
+                    term_sent = Some(Instant::now());
+                }
+            }
+            if term_sent.is_some_and(|t| t.elapsed() > GRACE) {
+                kill_group(pgid, libc::SIGKILL);
+                term_sent = None;
+            }
+        }
+        std::thread::sleep(POLL);
+    };
+    (status, cancelled)
 }
 
 #[cfg(test)]
