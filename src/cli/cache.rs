@@ -1,7 +1,9 @@
 //! `travis-local cache list|clear`: the flags; the work is done by
 //! `travis_local_docker::cache` (Docker volumes and the host executor's directories).
 
+use crate::exit;
 use travis_local_docker::cache as c;
+use travis_local_runner::cache as host_cache;
 
 /// `travis-local cache`
 #[derive(clap::Args, Debug)]
@@ -52,26 +54,93 @@ pub struct CacheClearArgs {
 }
 
 impl CacheArgs {
-    fn settings(&self) -> c::CacheArgs {
-        c::CacheArgs {
-            command: match &self.command {
-                CacheCommand::List(a) => c::CacheCommand::List(c::CacheListArgs {
-                    all: a.all,
-                    format: match a.format {
-                        CacheFormat::Human => c::CacheFormat::Human,
-                        CacheFormat::Json => c::CacheFormat::Json,
-                    },
-                }),
-                CacheCommand::Clear(a) => c::CacheCommand::Clear(c::CacheClearArgs {
-                    branch: a.branch.clone(),
-                    all: a.all,
-                    key: a.key.clone(),
-                }),
+    fn filter(&self) -> c::CacheFilter {
+        match &self.command {
+            CacheCommand::List(a) => c::CacheFilter {
+                all: a.all,
+                ..Default::default()
+            },
+            CacheCommand::Clear(a) => c::CacheFilter {
+                all: a.all,
+                branch: a.branch.clone(),
+                key: a.key.clone(),
             },
         }
     }
 }
 
 pub fn main(args: &CacheArgs) -> i32 {
-    c::cache_main(&args.settings())
+    let filter = args.filter();
+    let done = match &args.command {
+        CacheCommand::List(a) => c::list(&filter).map(|l| print_list(&l, a)),
+        CacheCommand::Clear(_) => c::clear(&filter).map(|r| print_cleared(&r, &filter)),
+    };
+    done.unwrap_or_else(|e| {
+        eprintln!("travis-local cache: {e}");
+        exit::ENVIRONMENT
+    })
+}
+
+fn print_list(listing: &c::CacheListing, a: &CacheListArgs) -> i32 {
+    for w in &listing.warnings {
+        eprintln!("travis-local cache: {w}");
+    }
+    let entries = &listing.entries;
+    if a.format == CacheFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into())
+        );
+        return exit::OK;
+    }
+    if entries.is_empty() {
+        println!(
+            "no caches{}",
+            if a.all {
+                ""
+            } else {
+                " for this repository (--all shows every repository's)"
+            }
+        );
+        return exit::OK;
+    }
+    println!(
+        "{:<39} {:<8} {:<20} {:<16} {:>9}  {:<20} SLUG",
+        "KEY", "WHERE", "REPOSITORY", "BRANCH", "SIZE", "LAST USE"
+    );
+    for e in entries {
+        println!(
+            "{:<39} {:<8} {:<20} {:<16} {:>9}  {:<20} {}",
+            e.id,
+            e.executor,
+            e.repo,
+            e.branch,
+            host_cache::human_size(e.size),
+            host_cache::human_time(e.last_use),
+            e.slug
+        );
+    }
+    exit::OK
+}
+
+fn print_cleared(cleared: &c::Cleared, filter: &c::CacheFilter) -> i32 {
+    for w in &cleared.warnings {
+        eprintln!("travis-local cache: {w}");
+    }
+    if cleared.results.is_empty() && (filter.key.is_some() || filter.branch.is_some()) {
+        eprintln!("travis-local cache clear: no cache matches (see `travis-local cache list`)");
+        return exit::FAILED;
+    }
+    let mut code = exit::OK;
+    for (e, r) in &cleared.results {
+        match r {
+            Ok(()) => println!("removed {} ({} {} {})", e.id, e.executor, e.branch, e.slug),
+            Err(msg) => {
+                eprintln!("travis-local cache clear: {msg}");
+                code = exit::FAILED;
+            }
+        }
+    }
+    println!("removed {} cache(s)", cleared.removed());
+    code
 }

@@ -99,67 +99,70 @@ pub async fn remove(docker: &Docker, id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `travis-local cache` (its flags are parsed by the binary, `src/cli/cache.rs`).
-#[derive(Debug)]
-pub struct CacheArgs {
-    pub command: CacheCommand,
-}
-
-#[derive(Debug)]
-pub enum CacheCommand {
-    /// List the caches of this repository (key, branch, slug, size, last use).
-    List(CacheListArgs),
-    /// Remove caches of this repository: all, one branch's, or one (KEY).
-    Clear(CacheClearArgs),
-}
-
-#[derive(Debug)]
-pub struct CacheListArgs {
+/// Which caches `cache list` and `cache clear` act on.
+#[derive(Debug, Default)]
+pub struct CacheFilter {
     /// Every repository's caches, not only this one's.
     pub all: bool,
-    pub format: CacheFormat,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheFormat {
-    Human,
-    Json,
-}
-
-#[derive(Debug)]
-pub struct CacheClearArgs {
     /// Only the caches of this branch (`PR.<n>` for a pull request's).
     pub branch: Option<String>,
-    /// Every repository's caches, not only this one's.
-    pub all: bool,
     /// One cache: its key (`travis-local-cache-…`) or its slug.
     pub key: Option<String>,
 }
 
+/// The caches found (`list`: sorted by repository, branch, slug and executor).
+#[derive(Debug, Default)]
+pub struct CacheListing {
+    pub entries: Vec<Entry>,
+    /// Why some caches are not shown (the Docker engine did not answer).
+    pub warnings: Vec<String>,
+}
+
+/// What `cache clear` did: each matching cache and whether it was removed.
+#[derive(Debug, Default)]
+pub struct Cleared {
+    pub results: Vec<(Entry, Result<(), String>)>,
+    pub warnings: Vec<String>,
+}
+
+impl Cleared {
+    pub fn removed(&self) -> usize {
+        self.results.iter().filter(|(_, r)| r.is_ok()).count()
+    }
+}
+
+/// The cache subcommand cannot run at all (no async runtime): an environment problem.
+#[derive(Debug)]
+pub struct CacheError(pub String);
+
+impl std::fmt::Display for CacheError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CacheError {}
+
 /// Every cache: the host executor's and, when the engine answers, Docker's (else a
-/// note on stderr).
-fn all_entries(rt: &tokio::runtime::Runtime) -> (Vec<Entry>, Option<Docker>) {
+/// warning).
+fn all_entries(
+    rt: &tokio::runtime::Runtime,
+    warnings: &mut Vec<String>,
+) -> (Vec<Entry>, Option<Docker>) {
     let mut entries = host_cache::host_entries();
     let docker = rt.block_on(async {
-        match crate::engine::connect().await {
+        let e = match crate::engine::connect().await {
             Ok(d) => match volumes(&d).await {
                 Ok(v) => {
                     entries.extend(v);
-                    Some(d)
+                    return Some(d);
                 }
-                Err(e) => {
-                    eprintln!("travis-local cache: {e}; Docker caches are not shown");
-                    None
-                }
+                Err(e) => e,
             },
-            Err(e) => {
-                eprintln!(
-                    "travis-local cache: {}; Docker caches are not shown",
-                    e.message
-                );
-                None
-            }
-        }
+            Err(e) => e.message,
+        };
+        warnings.push(format!("{e}; Docker caches are not shown"));
+        None
     });
     (entries, docker)
 }
@@ -171,106 +174,60 @@ fn this_repo_identity() -> String {
         .unwrap_or_default()
 }
 
-pub fn cache_main(args: &CacheArgs) -> i32 {
-    let rt = match crate::engine::runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("travis-local cache: {}", e.message);
-            return 4;
-        }
-    };
-    match &args.command {
-        CacheCommand::List(a) => {
-            let (mut entries, _) = all_entries(&rt);
-            if !a.all {
-                let me = this_repo_identity();
-                entries.retain(|e| e.identity == me);
-            }
-            entries.sort_by(|x, y| {
-                (&x.repo, &x.branch, &x.slug, x.executor)
-                    .cmp(&(&y.repo, &y.branch, &y.slug, y.executor))
-            });
-            if a.format == CacheFormat::Json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into())
-                );
-                return 0;
-            }
-            if entries.is_empty() {
-                println!(
-                    "no caches{}",
-                    if a.all {
-                        ""
-                    } else {
-                        " for this repository (--all shows every repository's)"
-                    }
-                );
-                return 0;
-            }
-            println!(
-                "{:<39} {:<8} {:<20} {:<16} {:>9}  {:<20} SLUG",
-                "KEY", "WHERE", "REPOSITORY", "BRANCH", "SIZE", "LAST USE"
-            );
-            for e in &entries {
-                println!(
-                    "{:<39} {:<8} {:<20} {:<16} {:>9}  {:<20} {}",
-                    e.id,
-                    e.executor,
-                    e.repo,
-                    e.branch,
-                    host_cache::human_size(e.size),
-                    host_cache::human_time(e.last_use),
-                    e.slug
-                );
-            }
-            0
-        }
-        CacheCommand::Clear(a) => {
-            let (mut entries, docker) = all_entries(&rt);
-            if !a.all {
-                let me = this_repo_identity();
-                entries.retain(|e| e.identity == me);
-            }
-            if let Some(b) = &a.branch {
-                entries.retain(|e| &e.branch == b);
-            }
-            if let Some(k) = &a.key {
-                entries.retain(|e| &e.id == k || &e.slug == k);
-            }
-            if entries.is_empty() {
-                if a.key.is_some() || a.branch.is_some() {
-                    eprintln!("travis-local cache clear: no cache matches (see `travis-local cache list`)");
-                    return 1;
-                }
-                println!("removed 0 cache(s)");
-                return 0;
-            }
-            let mut code = 0;
-            let mut removed = 0;
-            for e in &entries {
-                let r = if e.executor == "host" {
-                    host_cache::remove_host(&e.id)
-                } else if let Some(d) = &docker {
-                    rt.block_on(remove(d, &e.id))
-                } else {
-                    Err("the Docker engine is unreachable".into())
-                };
-                match r {
-                    Ok(()) => {
-                        removed += 1;
-                        println!("removed {} ({} {} {})", e.id, e.executor, e.branch, e.slug);
-                    }
-                    Err(msg) => {
-                        eprintln!("travis-local cache clear: {msg}");
-                        code = 1;
-                    }
-                }
-            }
-            println!("removed {removed} cache(s)");
-            code
-        }
+/// The caches `filter` selects, with the engine (when it answers).
+fn select(
+    rt: &tokio::runtime::Runtime,
+    filter: &CacheFilter,
+    warnings: &mut Vec<String>,
+) -> (Vec<Entry>, Option<Docker>) {
+    let (mut entries, docker) = all_entries(rt, warnings);
+    if !filter.all {
+        let me = this_repo_identity();
+        entries.retain(|e| e.identity == me);
     }
+    if let Some(b) = &filter.branch {
+        entries.retain(|e| &e.branch == b);
+    }
+    if let Some(k) = &filter.key {
+        entries.retain(|e| &e.id == k || &e.slug == k);
+    }
+    (entries, docker)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CacheError> {
+    crate::engine::runtime().map_err(|e| CacheError(e.message))
+}
+
+/// `travis-local cache list`: the caches `filter` selects (the binary prints them).
+pub fn list(filter: &CacheFilter) -> Result<CacheListing, CacheError> {
+    let rt = runtime()?;
+    let mut warnings = Vec::new();
+    let (mut entries, _) = select(&rt, filter, &mut warnings);
+    entries.sort_by(|x, y| {
+        (&x.repo, &x.branch, &x.slug, x.executor).cmp(&(&y.repo, &y.branch, &y.slug, y.executor))
+    });
+    Ok(CacheListing { entries, warnings })
+}
+
+/// `travis-local cache clear`: remove the caches `filter` selects.
+pub fn clear(filter: &CacheFilter) -> Result<Cleared, CacheError> {
+    let rt = runtime()?;
+    let mut warnings = Vec::new();
+    let (entries, docker) = select(&rt, filter, &mut warnings);
+    let results = entries
+        .into_iter()
+        .map(|e| {
+            let r = if e.executor == "host" {
+                host_cache::remove_host(&e.id)
+            } else if let Some(d) = &docker {
+                rt.block_on(remove(d, &e.id))
+            } else {
+                Err("the Docker engine is unreachable".into())
+            };
+            (e, r)
+        })
+        .collect();
+    Ok(Cleared { results, warnings })
 }
 
 /// `clean --caches`: every cache, Docker volumes (when `docker` is given) and host
