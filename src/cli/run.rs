@@ -192,7 +192,7 @@ fn run(
     warn_about_stale_runs();
     // Declared before the run directory so that it is dropped after it: the record
     // outlives what it describes.
-    let mut _state_guard = travis_local_runner::state::StateGuard::none();
+    let _state_guard;
     let (run_dir, run_id) = make_run_dir()?;
     interrupts.set_run_dir(Some(run_dir.path().to_path_buf()));
     // A commit's checkout moves into the run directory: removed with it, also by
@@ -203,22 +203,7 @@ fn run(
     if local.path.is_some() {
         local.path = Some(travis_local_config::local::path_in(tree.path()));
     }
-    match travis_local_runner::state::begin(
-        &run_id,
-        run_dir.path(),
-        match args.executor {
-            ExecutorKind::Host => "host",
-            ExecutorKind::Docker => "docker",
-            ExecutorKind::Swarm => "swarm",
-        },
-        args.keep,
-    ) {
-        Ok(g) => _state_guard = g,
-        Err(e) => eprintln!(
-            "warning: cannot record this run for `travis-local clean` ({e}); if travis-local is killed, remove {} by hand",
-            run_dir.path().display()
-        ),
-    }
+    _state_guard = record_run(args, &run_id, run_dir.path());
     let ctx = JobContext {
         args,
         run_dir: run_dir.path(),
@@ -235,35 +220,77 @@ fn run(
     let prepared = ctx.prepare_jobs(&selected)?;
     let executor = start_executor(args, factory, &local, &prepared, &run_id)?;
 
+    let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
+    let (style, outcomes, finished) = run_jobs(
+        args,
+        hooks,
+        executor.as_ref(),
+        (&stage_names, plan.fast_finish),
+        &prepared,
+        &out,
+        &run_id,
+    );
+    let kept = args.keep.then(|| run_dir.keep());
+    Ok(finished.report(args, &out, style, &stage_names, &outcomes, kept))
+}
+
+/// Record the run for `travis-local clean`. Keep the guard until the run directory is
+/// gone: the record outlives what it describes.
+fn record_run(args: &RunArgs, run_id: &str, dir: &Path) -> travis_local_runner::state::StateGuard {
+    let executor = match args.executor {
+        ExecutorKind::Host => "host",
+        ExecutorKind::Docker => "docker",
+        ExecutorKind::Swarm => "swarm",
+    };
+    travis_local_runner::state::begin(run_id, dir, executor, args.keep).unwrap_or_else(|e| {
+        eprintln!(
+            "warning: cannot record this run for `travis-local clean` ({e}); if travis-local is killed, remove {} by hand",
+            dir.display()
+        );
+        travis_local_runner::state::StateGuard::none()
+    })
+}
+
+/// Run the prepared jobs stage by stage (`stages`: the names in order and
+/// `fast_finish`), then clean up the executor.
+fn run_jobs(
+    args: &RunArgs,
+    hooks: &[Box<dyn JobHook>],
+    executor: &dyn Executor,
+    (stage_names, fast_finish): (&[String], bool),
+    prepared: &[PreparedJob],
+    out: &Output,
+    run_id: &str,
+) -> (Style, Vec<orchestrate::JobOutcome>, Finished) {
+    let interrupts = orchestrate::interrupts();
     // With a swarm and no -j, the whole stage is submitted (the swarm queues it).
     let parallel = usize::from(args.parallel.unwrap_or(match args.executor {
         ExecutorKind::Swarm => u16::MAX,
         _ => 1,
     }));
     let style = output_style(args, parallel, prepared.len());
-    let stage_names: Vec<String> = plan.stages.iter().map(|s| s.name.clone()).collect();
     let orchestrator = Orchestrator {
-        executor: executor.as_ref(),
+        executor,
         hooks,
         settings: RunSettings {
             parallel,
             style,
             silence_timeout: args.log_silence_timeout,
             job_timeout: args.job_timeout,
-            fast_finish: plan.fast_finish,
+            fast_finish,
         },
         out: out.clone(),
         interrupts: interrupts.clone(),
         environment_problem: AtomicBool::new(false),
     };
     interrupts.arm();
-    let outcomes = orchestrator.run_build(&stage_names, &prepared);
-    let _ = executor.cleanup(&run_id);
+    let outcomes = orchestrator.run_build(stage_names, prepared);
+    let _ = executor.cleanup(run_id);
     let env_problem = orchestrator
         .environment_problem
         .load(std::sync::atomic::Ordering::SeqCst);
     let finished = Finished {
-        result: orchestrate::build_result(&stage_names, &outcomes),
+        result: orchestrate::build_result(stage_names, &outcomes),
         interrupted: interrupts.interrupted(),
         stop: interrupts.stop_signal(),
         env_problem,
@@ -273,8 +300,7 @@ fn run(
             .flat_map(|p| p.mask.iter().cloned())
             .collect(),
     };
-    let kept = args.keep.then(|| run_dir.keep());
-    Ok(finished.report(args, &out, style, &stage_names, &outcomes, kept))
+    (style, outcomes, finished)
 }
 
 /// The flags clap cannot check: a malformed `--secret` is a usage error (exit 2),
