@@ -9,7 +9,8 @@ use crate::exit;
 use std::path::{Path, PathBuf};
 use travis_local_matrix::workspace::select_jobs;
 use travis_local_matrix::{Workspace, WorkspaceError};
-use travis_local_script::secrets;
+use travis_local_script::secrets::{self, SecureEntry};
+use travis_local_script::Secrets;
 use travis_local_script::{compile, CompileOptions};
 
 #[derive(clap::Args, Debug)]
@@ -210,49 +211,63 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
     } else {
         repo.join(&args.config)
     };
-    let config = match std::fs::read_to_string(&path) {
+    let config = read_config(&path)?;
+    let entries = secrets::find_secure_entries(&config, &secrets);
+    let used: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    Ok(if args.format == Format::Json {
+        json_report(&secrets, &entries, &used)
+    } else {
+        human_report(&secrets, &entries, &used, &args.config)
+    })
+}
+
+/// The config whose `secure:` entries are listed; a missing file has none.
+fn read_config(path: &Path) -> Result<serde_json::Value, (i32, String)> {
+    match std::fs::read_to_string(path) {
         Ok(text) => travis_local_config::yaml_to_json(&text).map_err(|e| {
             (
                 exit::CONFIG,
                 format!("error: {}: invalid YAML: {e}", path.display()),
             )
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
-        Err(e) => {
-            return Err((
-                exit::USAGE,
-                format!("error: cannot read {}: {e}", path.display()),
-            ))
-        }
-    };
-    let entries = secrets::find_secure_entries(&config, &secrets);
-    let used: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-    if args.format == Format::Json {
-        let settings: Vec<serde_json::Value> = secrets
-            .settings
-            .iter()
-            .map(|s| {
-                serde_json::json!({"name": s.name, "branch": s.branch, "public": s.public, "origin": s.origin})
-            })
-            .collect();
-        let unused: Vec<&str> = secrets
-            .secure
-            .iter()
-            .filter(|s| !used.iter().any(|u| u.starts_with(&s.id)))
-            .map(|s| s.id.as_str())
-            .collect();
-        let v = serde_json::json!({
-            "secrets_file": secrets.file.as_ref().map(|p| p.display().to_string()),
-            "secure": entries,
-            "settings": settings,
-            "unused_secure_ids": unused,
-            "warnings": secrets.warnings,
-        });
-        return Ok(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        ));
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(serde_json::Value::Null),
+        Err(e) => Err((
+            exit::USAGE,
+            format!("error: cannot read {}: {e}", path.display()),
+        )),
     }
+}
+
+fn json_report(secrets: &Secrets, entries: &[SecureEntry], used: &[&str]) -> String {
+    let settings: Vec<serde_json::Value> = secrets
+        .settings
+        .iter()
+        .map(|s| {
+            serde_json::json!({"name": s.name, "branch": s.branch, "public": s.public, "origin": s.origin})
+        })
+        .collect();
+    let unused: Vec<&str> = secrets
+        .secure
+        .iter()
+        .filter(|s| !used.iter().any(|u| u.starts_with(&s.id)))
+        .map(|s| s.id.as_str())
+        .collect();
+    let v = serde_json::json!({
+        "secrets_file": secrets.file.as_ref().map(|p| p.display().to_string()),
+        "secure": entries,
+        "settings": settings,
+        "unused_secure_ids": unused,
+        "warnings": secrets.warnings,
+    });
+    format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+}
+
+fn human_report(
+    secrets: &Secrets,
+    entries: &[SecureEntry],
+    used: &[&str],
+    config: &Path,
+) -> String {
     let mut out = String::new();
     for w in &secrets.warnings {
         out.push_str(&format!("warning: {w}\n"));
@@ -265,11 +280,11 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(none)".into())
     ));
-    out.push_str(&format!("secure: entries in {}\n", args.config.display()));
+    out.push_str(&format!("secure: entries in {}\n", config.display()));
     if entries.is_empty() {
         out.push_str("  (none)\n");
     }
-    for e in &entries {
+    for e in entries {
         out.push_str(&format!(
             "  {}  {:<24} {:<20} {}\n",
             e.id,
@@ -303,5 +318,5 @@ pub fn secrets_report(repo: &Path, args: &SecretsArgs) -> Result<String, (i32, S
             ));
         }
     }
-    Ok(out)
+    out
 }

@@ -76,40 +76,9 @@ pub fn main_with(args: &LintArgs, extra: &ExtraFindings<'_>) -> i32 {
     let mut json_items: Vec<serde_json::Value> = Vec::new();
     let (mut n_err, mut n_warn, mut n_info) = (0usize, 0usize, 0usize);
     for p in &paths {
-        let loaded = if p == "-" {
-            match travis_local_config::read_limited(std::io::stdin().lock(), max) {
-                Ok(travis_local_config::Input::Bytes(buf)) => {
-                    travis_local_config::lint_bytes("<stdin>", &buf)
-                }
-                Ok(travis_local_config::Input::TooLarge(n)) => {
-                    travis_local_config::too_large("<stdin>", n, max)
-                }
-                Err(e) => {
-                    eprintln!("travis-local lint: cannot read stdin: {e}");
-                    io_error = true;
-                    continue;
-                }
-            }
-        } else {
-            let path = std::path::Path::new(p);
-            if path.is_dir() {
-                eprintln!("travis-local lint: {p}: is a directory (expected a .travis.yml file)");
-                io_error = true;
-                continue;
-            }
-            match travis_local_config::Input::read_path(path, max) {
-                Ok(travis_local_config::Input::Bytes(bytes)) => {
-                    travis_local_config::lint_bytes(p, &bytes)
-                }
-                Ok(travis_local_config::Input::TooLarge(n)) => {
-                    travis_local_config::too_large(p, n, max)
-                }
-                Err(e) => {
-                    eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
-                    io_error = true;
-                    continue;
-                }
-            }
+        let Some(loaded) = load(p, max) else {
+            io_error = true;
+            continue;
         };
         let index = LineIndex::new(&loaded.text);
         let added = extra(p, &loaded.text);
@@ -162,6 +131,44 @@ pub fn main_with(args: &LintArgs, extra: &ExtraFindings<'_>) -> i32 {
     } else {
         0
     }
+}
+
+/// Read and lint one path (`-`: stdin); `None` after saying on stderr why it cannot be
+/// read.
+fn load(p: &str, max: u64) -> Option<travis_local_config::Loaded> {
+    let loaded = if p == "-" {
+        match travis_local_config::read_limited(std::io::stdin().lock(), max) {
+            Ok(travis_local_config::Input::Bytes(buf)) => {
+                travis_local_config::lint_bytes("<stdin>", &buf)
+            }
+            Ok(travis_local_config::Input::TooLarge(n)) => {
+                travis_local_config::too_large("<stdin>", n, max)
+            }
+            Err(e) => {
+                eprintln!("travis-local lint: cannot read stdin: {e}");
+                return None;
+            }
+        }
+    } else {
+        let path = std::path::Path::new(p);
+        if path.is_dir() {
+            eprintln!("travis-local lint: {p}: is a directory (expected a .travis.yml file)");
+            return None;
+        }
+        match travis_local_config::Input::read_path(path, max) {
+            Ok(travis_local_config::Input::Bytes(bytes)) => {
+                travis_local_config::lint_bytes(p, &bytes)
+            }
+            Ok(travis_local_config::Input::TooLarge(n)) => {
+                travis_local_config::too_large(p, n, max)
+            }
+            Err(e) => {
+                eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
+                return None;
+            }
+        }
+    };
+    Some(loaded)
 }
 
 fn io_message(e: &std::io::Error) -> String {
