@@ -1,7 +1,7 @@
 //! `cache:`: which directories a job caches, under which key, and the script steps that
 //! restore and store them, in travis-build's order (`setup_casher` → fold `cache.1`,
 //! `setup_cache` → `cache.pip`, `cache.npm`, …, and after `before_cache` the `cache`
-//! stage → fold `cache.2`), with casher's messages.
+//! phase → fold `cache.2`), with casher's messages.
 //!
 //! The key follows travis-build (`Script#cache_slug`, `DirectoryCache::Base#fetch_urls`):
 //! repository, branch (`PR.<n>` for a pull request), and the slug
@@ -510,7 +510,7 @@ pub fn spec(config: &Value, facts: &BuildFacts, opts: &CacheOptions) -> Option<C
     Some(CacheSpec { push, fetch })
 }
 
-/// The bash of Travis's `setup_casher` and `setup_cache` stages (folds `cache.1`,
+/// The bash of Travis's `setup_casher` and `setup_cache` phases (folds `cache.1`,
 /// `cache.<kind>`), or nothing when the job caches nothing. Notices go to `notes`.
 pub(crate) fn setup_lines(
     config: &Value,
@@ -563,7 +563,7 @@ fn fold_word(f: &str) -> String {
     }
 }
 
-/// The body of `travis_run_cache` (Travis's `cache` stage, fold `cache.2`): what
+/// The body of `travis_run_cache` (Travis's `cache` phase, fold `cache.2`): what
 /// `prepare_cache` runs, then the store. Empty when the job caches nothing.
 pub(crate) fn store_lines(
     config: &Value,

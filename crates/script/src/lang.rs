@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-/// How a builtin stage body looks: bash lines (using `travis_cmd`).
+/// How a builtin phase body looks: bash lines (using `travis_cmd`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Builtin {
     pub lines: Vec<String>,

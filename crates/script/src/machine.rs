@@ -1,7 +1,7 @@
 //! The job's machine: `addons:` and `services:` as compiled steps, in travis-build's
-//! order (its addon hooks around the builtin stages):
+//! order (its addon hooks around the builtin phases):
 //!
-//! | travis-build stage | here |
+//! | travis-build phase | here |
 //! |---|---|
 //! | `before_configure` | `apt.config.retries` (apt's retry settings) |
 //! | `before_prepare` | `apt` (`sources`, `update`, `packages`, `apt_packages`), `snaps` |
