@@ -2,6 +2,7 @@
 //! clean`; the work is done by `travis_local_docker::commands` (exit codes: 0 ok, 1
 //! failed, 2 usage, 4 the environment: no engine, no root, no debootstrap).
 
+use crate::exit;
 use travis_local_docker::commands::{BootstrapOptions, CleanOptions};
 use travis_local_docker::images::PullPolicy;
 use travis_local_docker::DockerOptions;
@@ -191,10 +192,91 @@ pub fn image_main(args: &ImageArgs) -> i32 {
 }
 
 pub fn clean_main(args: &CleanArgs) -> i32 {
-    travis_local_docker::commands::clean(&CleanOptions {
+    let report = travis_local_docker::commands::clean(&CleanOptions {
         run: args.run.clone(),
         images: args.images,
         all: args.all,
         caches: args.caches,
-    })
+    });
+    match report {
+        Ok(r) => print_clean(&r),
+        Err(e) => {
+            eprintln!("travis-local clean: {}", e.message);
+            engine_code(&e)
+        }
+    }
+}
+
+/// 4 when the environment is the problem (no engine, no root), else 1.
+fn engine_code(e: &travis_local_runner::executor::ExecError) -> i32 {
+    if e.environment {
+        exit::ENVIRONMENT
+    } else {
+        exit::FAILED
+    }
+}
+
+/// Print what `clean` did; returns the exit code (0 done, 1 something could not be
+/// removed, 4 the engine is needed and unreachable).
+fn print_clean(r: &travis_local_docker::commands::CleanReport) -> i32 {
+    for (path, why) in &r.ignored {
+        eprintln!(
+            "travis-local clean: ignoring {}: {why} (remove it by hand)",
+            path.display()
+        );
+    }
+    let mut code = exit::OK;
+    for line in &r.stale.lines {
+        println!("{line}");
+    }
+    for p in r.stale.problems.iter().chain(&r.swept.problems) {
+        eprintln!("travis-local clean: {p}");
+    }
+    if !r.stale.problems.is_empty() {
+        code = exit::FAILED;
+    }
+    if let Some(e) = &r.sweep_error {
+        eprintln!("travis-local clean: {}", e.message);
+        code = code.max(engine_code(e));
+    } else if let Some(e) = &r.engine_error {
+        eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
+        code = exit::ENVIRONMENT;
+    }
+    if let Some((removed, problems)) = &r.caches {
+        for p in problems {
+            eprintln!("travis-local clean: {p}");
+        }
+        if !problems.is_empty() {
+            code = code.max(exit::FAILED);
+        }
+        println!("removed {removed} build cache(s)");
+    }
+    let (swept, stale) = (&r.swept, &r.stale);
+    println!(
+        "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",
+        swept.containers + stale.containers,
+        swept.projects + stale.projects,
+        swept.images,
+        stale.dirs,
+        stale.processes,
+    );
+    if swept.live > 0 {
+        println!(
+            "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
+            swept.live
+        );
+    }
+    if r.live_runs > 0 {
+        println!(
+            "left {} run(s) still in progress alone (their travis-local process is running)",
+            r.live_runs
+        );
+    }
+    if r.other_host > 0 {
+        println!(
+            "left {} run record(s) of other hosts alone (clean them on their host)",
+            r.other_host
+        );
+    }
+    code
 }

@@ -31,6 +31,8 @@ pub struct Cleaned {
     pub images: usize,
     /// Containers of travis-local processes that are still running (spared).
     pub live: usize,
+    /// What could not be removed.
+    pub problems: Vec<String>,
 }
 
 /// Removes all travis-local leftovers (every run, or only `run_id`).
@@ -72,10 +74,9 @@ pub async fn clean(
                 .build();
             match docker.remove_container(&id, Some(opts)).await {
                 Ok(()) => done.containers += 1,
-                Err(e) => eprintln!(
-                    "travis-local clean: cannot remove container {id}: {}",
-                    api_message(&e)
-                ),
+                Err(e) => done
+                    .problems
+                    .push(format!("cannot remove container {id}: {}", api_message(&e))),
             }
         }
     }
@@ -119,10 +120,9 @@ pub async fn clean(
                 let opts = RemoveImageOptionsBuilder::default().force(true).build();
                 match docker.remove_image(tag, Some(opts), None).await {
                     Ok(_) => done.images += 1,
-                    Err(e) => eprintln!(
-                        "travis-local clean: cannot remove image {tag}: {}",
-                        api_message(&e)
-                    ),
+                    Err(e) => done
+                        .problems
+                        .push(format!("cannot remove image {tag}: {}", api_message(&e))),
                 }
             }
         }

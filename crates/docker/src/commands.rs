@@ -1,7 +1,7 @@
 //! `travis-local image` and `travis-local clean`: the work behind the subcommands (their
-//! flags are parsed by the binary). Each function prints its report and returns the
-//! process exit code (0 ok, 1 failed, 2 usage, 4 the environment: no engine, no root, no
-//! debootstrap).
+//! flags are parsed by the binary). The `image` functions print their progress and return
+//! the process exit code (0 ok, 1 failed, 2 usage, 4 the environment: no engine, no root,
+//! no debootstrap); [`clean`] returns a [`CleanReport`] that the binary prints.
 
 use crate::bootstrap::{self, BootstrapSpec, DEFAULT_INCLUDE};
 use travis_local_runner::executor::ExecError;
@@ -197,21 +197,32 @@ pub fn image_list() -> i32 {
     }
 }
 
-/// `travis-local clean`; returns the exit code (0 done, 1 something could not be
-/// removed, 4 the engine is needed and unreachable).
-pub fn clean(args: &CleanOptions) -> i32 {
+/// What `travis-local clean` did (the binary prints it and picks the exit code).
+#[derive(Debug, Default)]
+pub struct CleanReport {
+    /// State files that could not be read (path, why): left for the user.
+    pub ignored: Vec<(std::path::PathBuf, String)>,
+    /// The runs recorded in state files (crashed or killed runs).
+    pub stale: crate::clean::StaleCleaned,
+    /// The label sweep of the engine.
+    pub swept: crate::clean::Cleaned,
+    /// The sweep failed after the engine answered.
+    pub sweep_error: Option<ExecError>,
+    /// The engine was needed and did not answer: Docker leftovers were not checked.
+    pub engine_error: Option<String>,
+    /// `--caches`: how many build caches were removed, and what could not be.
+    pub caches: Option<(usize, Vec<String>)>,
+    /// Runs still in progress, left alone.
+    pub live_runs: usize,
+    /// Run records of other hosts, left alone.
+    pub other_host: usize,
+}
+
+/// `travis-local clean`. Errs only when it cannot start (no async runtime).
+pub fn clean(args: &CleanOptions) -> Result<CleanReport, ExecError> {
     use travis_local_runner::state;
-    let rt = match crate::engine::runtime() {
-        Ok(rt) => rt,
-        Err(e) => return fail("clean", &e),
-    };
+    let rt = crate::engine::runtime()?;
     let scan = state::scan(args.run.as_deref());
-    for (path, why) in &scan.unreadable {
-        eprintln!(
-            "travis-local clean: ignoring {}: {why} (remove it by hand)",
-            path.display()
-        );
-    }
     // The engine is needed for the label sweep, images and recorded containers; a
     // `--run ID` of a host run recorded in a state file needs none.
     let engine_needed = args.run.is_none()
@@ -229,19 +240,13 @@ pub fn clean(args: &CleanOptions) -> i32 {
         .as_ref()
         .and_then(|e| e.as_ref().err())
         .map(|e| e.message.clone());
-
-    let mut code = 0;
-    let stale = crate::clean::clean_stale(&rt, docker, engine_error.as_deref(), &scan.stale);
-    for line in &stale.lines {
-        println!("{line}");
-    }
-    for p in &stale.problems {
-        eprintln!("travis-local clean: {p}");
-    }
-    if !stale.problems.is_empty() {
-        code = 1;
-    }
-    let mut swept = crate::clean::Cleaned::default();
+    let mut report = CleanReport {
+        ignored: scan.unreadable.clone(),
+        stale: crate::clean::clean_stale(&rt, docker, engine_error.as_deref(), &scan.stale),
+        live_runs: scan.live,
+        other_host: scan.other_host,
+        ..Default::default()
+    };
     if let Some(d) = docker {
         match rt.block_on(crate::clean::clean(
             d,
@@ -249,48 +254,14 @@ pub fn clean(args: &CleanOptions) -> i32 {
             args.images,
             args.all,
         )) {
-            Ok(done) => swept = done,
-            Err(e) => code = code.max(fail("clean", &e)),
+            Ok(done) => report.swept = done,
+            Err(e) => report.sweep_error = Some(e),
         }
-    } else if let Some(e) = &engine_error {
-        eprintln!("travis-local clean: {e}; Docker leftovers were not checked");
-        code = 4;
+    } else {
+        report.engine_error = engine_error;
     }
     if args.caches {
-        let (removed, problems) = crate::cache::clean_caches(&rt, docker);
-        for p in &problems {
-            eprintln!("travis-local clean: {p}");
-        }
-        if !problems.is_empty() {
-            code = code.max(1);
-        }
-        println!("removed {removed} build cache(s)");
+        report.caches = Some(crate::cache::clean_caches(&rt, docker));
     }
-    println!(
-        "removed {} container(s), {} compose project(s), {} image(s), {} run director(ies); stopped {} host job process(es)",
-        swept.containers + stale.containers,
-        swept.projects + stale.projects,
-        swept.images,
-        stale.dirs,
-        stale.processes,
-    );
-    if swept.live > 0 {
-        println!(
-            "kept {} container(s) of travis-local runs still in progress (--all removes them too)",
-            swept.live
-        );
-    }
-    if scan.live > 0 {
-        println!(
-            "left {} run(s) still in progress alone (their travis-local process is running)",
-            scan.live
-        );
-    }
-    if scan.other_host > 0 {
-        println!(
-            "left {} run record(s) of other hosts alone (clean them on their host)",
-            scan.other_host
-        );
-    }
-    code
+    Ok(report)
 }
