@@ -1,7 +1,8 @@
 //! Flags of `travis-local ecr login` (the work is in `travis_local_ecr::login`).
 //! Exit codes: 0 logged in, 1 token or `docker login` failure, 2 usage (no region).
 
-use travis_local_ecr::login::LoginOptions;
+use crate::exit;
+use travis_local_ecr::login::{LoginErrorKind, LoginOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct EcrArgs {
@@ -35,17 +36,35 @@ pub struct LoginArgs {
 
 pub fn main(args: &EcrArgs) -> i32 {
     match &args.command {
-        EcrCommand::Login(a) => match travis_local_ecr::login::login(&LoginOptions {
-            region: a.region.clone(),
-            registry: a.registry.clone(),
-            endpoint_url: a.endpoint_url.clone(),
-            docker: a.docker.clone(),
-        }) {
-            Ok(()) => 0,
-            Err((code, msg)) => {
-                eprintln!("travis-local ecr login: {msg}");
-                code
+        EcrCommand::Login(a) => {
+            let opts = LoginOptions {
+                region: a.region.clone(),
+                registry: a.registry.clone(),
+                endpoint_url: a.endpoint_url.clone(),
+                docker: a.docker.clone(),
+            };
+            match login(&opts) {
+                Ok(storage) => {
+                    println!("{storage}");
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("travis-local ecr login: {e}");
+                    match e.kind {
+                        LoginErrorKind::Usage => exit::USAGE,
+                        LoginErrorKind::Failed => exit::FAILED,
+                    }
+                }
             }
-        },
+        }
     }
+}
+
+fn login(opts: &LoginOptions) -> Result<String, travis_local_ecr::login::LoginError> {
+    let token = travis_local_ecr::login::get_token(opts)?;
+    eprintln!(
+        "travis-local ecr login: got a token for region {} from {}; logging {} in to {}",
+        token.region, token.endpoint, opts.docker, token.registry
+    );
+    travis_local_ecr::login::docker_login(opts, &token)
 }

@@ -8,7 +8,8 @@
 //! chain: environment, profiles, ...), not from a job. The password goes to
 //! `docker login` on stdin only; it is never printed or passed as an argument.
 //!
-//! Exit codes: 0 logged in, 1 token or `docker login` failure, 2 usage (no region).
+//! Failures are a [`LoginError`] with a kind (the binary maps it: 1 token or `docker
+//! login` failure, 2 usage, no region).
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -34,13 +35,60 @@ pub struct LoginOptions {
     pub docker: String,
 }
 
-/// Log the host's Docker in; `Err((exit code, message))` on failure (1 token or
-/// `docker login`, 2 usage).
-pub fn login(args: &LoginOptions) -> Result<(), (i32, String)> {
-    run_login(args)
+/// Why `ecr login` failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginErrorKind {
+    /// A usage problem (no region): exit 2.
+    Usage,
+    /// The token could not be had or `docker login` failed: exit 1.
+    Failed,
 }
 
-fn run_login(args: &LoginOptions) -> Result<(), (i32, String)> {
+/// A failed `ecr login`; the message never holds the password.
+#[derive(Debug, Clone)]
+pub struct LoginError {
+    pub kind: LoginErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LoginError {}
+
+fn failed(message: String) -> LoginError {
+    LoginError {
+        kind: LoginErrorKind::Failed,
+        message,
+    }
+}
+
+/// A token for a registry, ready for [`docker_login`]. `Debug` does not show the
+/// password.
+pub struct Token {
+    login: token::EcrLogin,
+    pub region: String,
+    /// Where the token came from (AWS, or the endpoint URL).
+    pub endpoint: String,
+    /// The registry host that will be logged in to.
+    pub registry: String,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Get a token from ECR with the host's AWS configuration.
+pub fn get_token(args: &LoginOptions) -> Result<Token, LoginError> {
     let region = args.region.clone();
     let endpoint = args.endpoint_url.clone();
     let (login, region, label) = token::block_on(move || async move {
@@ -53,10 +101,10 @@ fn run_login(args: &LoginOptions) -> Result<(), (i32, String)> {
         }
         let sdk = loader.load().await;
         let Some(region) = sdk.region().map(|r| r.to_string()) else {
-            return Ok(Err((
-                2,
-                "no AWS region: pass --region or set AWS_REGION".to_string(),
-            )));
+            return Ok(Err(LoginError {
+                kind: LoginErrorKind::Usage,
+                message: "no AWS region: pass --region or set AWS_REGION".to_string(),
+            }));
         };
         let conf = aws_sdk_ecr::config::Builder::from(&sdk)
             .retry_config(RetryConfig::standard().with_max_attempts(2))
@@ -71,25 +119,32 @@ fn run_login(args: &LoginOptions) -> Result<(), (i32, String)> {
         let client = aws_sdk_ecr::Client::from_conf(conf);
         Ok(match token::get_login(&client, &label).await {
             Ok(login) => Ok((login, region, label)),
-            Err(e) => Err((1, e)),
+            Err(e) => Err(failed(e)),
         })
     })
-    .map_err(|e| (1, e))??;
+    .map_err(failed)??;
 
     let registry = match (&args.registry, &login.registry) {
         (Some(r), _) => token::registry_host(r),
         (None, Some(r)) => r.clone(),
         (None, None) => {
-            return Err((
-                1,
-                format!("the token from {label} names no registry; pass --registry HOST"),
-            ))
+            return Err(failed(format!(
+                "the token from {label} names no registry; pass --registry HOST"
+            )))
         }
     };
-    eprintln!(
-        "travis-local ecr login: got a token for region {region} from {label}; logging {} in to {registry}",
-        args.docker
-    );
+    Ok(Token {
+        login,
+        region,
+        endpoint: label,
+        registry,
+    })
+}
+
+/// Log the host's Docker in to the token's registry (`docker login --password-stdin`;
+/// its output goes to the terminal). Returns where Docker keeps the credentials.
+pub fn docker_login(args: &LoginOptions, token: &Token) -> Result<String, LoginError> {
+    let (login, registry, label) = (&token.login, &token.registry, &token.endpoint);
 
     let mut child = Command::new(&args.docker)
         .args([
@@ -97,38 +152,31 @@ fn run_login(args: &LoginOptions) -> Result<(), (i32, String)> {
             "--username",
             &login.username,
             "--password-stdin",
-            &registry,
+            registry,
         ])
         .stdin(Stdio::piped())
         .spawn()
-        .map_err(|e| (1, format!("cannot run `{} login`: {e}", args.docker)))?;
+        .map_err(|e| failed(format!("cannot run `{} login`: {e}", args.docker)))?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(login.password.as_bytes())
             .and_then(|_| stdin.write_all(b"\n"))
-            .map_err(|e| {
-                (
-                    1,
-                    format!("cannot pass the password to `docker login`: {e}"),
-                )
-            })?;
+            .map_err(|e| failed(format!("cannot pass the password to `docker login`: {e}")))?;
     }
     let status = child
         .wait()
-        .map_err(|e| (1, format!("`docker login` did not finish: {e}")))?;
+        .map_err(|e| failed(format!("`docker login` did not finish: {e}")))?;
     if !status.success() {
         let hint = if args.registry.is_none() && label.starts_with("http") {
             " (with an ECR emulator, pass --registry HOST for the registry it stands for)"
         } else {
             ""
         };
-        return Err((
-            1,
-            format!("`docker login {registry}` failed ({status}); see its message above{hint}"),
-        ));
+        return Err(failed(format!(
+            "`docker login {registry}` failed ({status}); see its message above{hint}"
+        )));
     }
-    println!("{}", storage_note(&registry));
-    Ok(())
+    Ok(storage_note(registry))
 }
 
 /// Where Docker keeps credentials for `registry`, read from the CLI's config file.
