@@ -238,6 +238,22 @@ pub async fn ensure(
     }
 }
 
+/// The paths in a tar archive (tests of the build contexts).
+#[cfg(test)]
+pub(crate) fn tar_names(tar: &[u8]) -> Vec<String> {
+    tar::Archive::new(tar)
+        .entries()
+        .expect("entries")
+        .map(|e| {
+            e.expect("entry")
+                .path()
+                .expect("path")
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,18 +291,7 @@ mod tests {
         );
         assert!(!spec("id", vec![]).dockerfile().contains("PIP_CERT"));
         let ctx = s.context().expect("context");
-        let mut archive = tar::Archive::new(ctx.as_slice());
-        let names: Vec<String> = archive
-            .entries()
-            .expect("entries")
-            .map(|e| {
-                e.expect("entry")
-                    .path()
-                    .expect("path")
-                    .display()
-                    .to_string()
-            })
-            .collect();
+        let names = tar_names(&ctx);
         assert!(names.contains(&"Dockerfile".to_string()));
         assert!(
             names.contains(&"travis-local-layer/ca/x.crt".to_string()),

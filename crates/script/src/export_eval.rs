@@ -412,25 +412,23 @@ fn scan_dq(s: &[char], mut i: usize) -> Option<usize> {
 }
 
 /// `` `…` `` starting at `i`.
-fn scan_bq(s: &[char], mut i: usize) -> Option<usize> {
-    i += 1;
-    while i < s.len() {
-        match s[i] {
-            '\\' => i += 2,
-            '`' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
+fn scan_bq(s: &[char], i: usize) -> Option<usize> {
+    scan_escaped_until(s, i, '`')
 }
 
 /// `$'…'` with the index `i` at its quote.
-fn scan_ansi(s: &[char], mut i: usize) -> Option<usize> {
+fn scan_ansi(s: &[char], i: usize) -> Option<usize> {
+    scan_escaped_until(s, i, '\'')
+}
+
+/// From the opening `close` at `i` to just past the next unescaped `close` (a backslash
+/// escapes the next character).
+fn scan_escaped_until(s: &[char], mut i: usize, close: char) -> Option<usize> {
     i += 1;
     while i < s.len() {
         match s[i] {
             '\\' => i += 2,
-            '\'' => return Some(i + 1),
+            c if c == close => return Some(i + 1),
             _ => i += 1,
         }
     }
