@@ -1,33 +1,16 @@
 //! `travis-local compile` and `travis-local secrets`, run as the real binary on temporary
 //! git repositories.
 
-use assert_cmd::Command;
-use std::path::Path;
+mod common;
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git")
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
+use assert_cmd::Command;
+use common::{git, Test};
+use std::path::Path;
 
 const CIPHER: &str = "ZmFrZSBjaXBoZXJ0ZXh0IGZvciB0ZXN0cw==";
 
 fn repo(travis_yml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "master"]);
-    std::fs::write(dir.path().join(".travis.yml"), travis_yml).unwrap();
-    git(dir.path(), &["add", ".travis.yml"]);
-    git(dir.path(), &["commit", "-q", "-m", "init"]);
-    dir
+    common::committed_repo(travis_yml, &[])
 }
 
 fn secure_id() -> String {
@@ -200,33 +183,24 @@ fn secrets_lists_without_values() {
 
 #[test]
 fn bad_flags_and_files_fail_clearly() {
-    let dir = repo(YML);
-    let out = bin()
-        .args(["compile", "--secret", "no-equals"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--secret"));
-    let out = bin()
-        .args(["compile", "--secrets-file", "missing.yml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    std::fs::create_dir_all(dir.path().join(".travis-local")).unwrap();
-    std::fs::write(
-        dir.path().join(".travis-local/secrets.yml"),
-        "env: [{name: X}]\n",
-    )
-    .unwrap();
-    let out = bin()
-        .args(["compile", "--repo", "o/r"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("env[0]"));
+    let compile = || Test::new().config(YML).args(&["compile"]);
+    compile()
+        .args(&["--secret", "no-equals"])
+        .run()
+        .exit(2)
+        .stderr("--secret");
+    compile()
+        .args(&["--secrets-file", "missing.yml"])
+        .run()
+        .exit(2);
+    // Ignored, so that the builder's commit leaves it untracked.
+    compile()
+        .file(".gitignore", ".travis-local/secrets.yml\n")
+        .file(".travis-local/secrets.yml", "env: [{name: X}]\n")
+        .args(&["--repo", "o/r"])
+        .run()
+        .exit(3)
+        .stderr("env[0]");
 }
 
 #[test]

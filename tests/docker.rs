@@ -156,11 +156,7 @@ fn job_timeout_errors_and_leaves_no_container() {
     );
     r.seq(&["The job exceeded the maximum time limit for jobs, and has been terminated."])
         .exit(2);
-    assert!(
-        containers_of(r.pid).is_empty(),
-        "containers left: {:?}",
-        containers_of(r.pid)
-    );
+    common::assert_no_containers(r.pid);
 }
 
 #[test]
@@ -311,11 +307,7 @@ fn sigint_stops_the_job_and_removes_its_container() {
     assert_eq!(code, Some(130), "{out}");
     assert!(took < Duration::from_secs(10), "cleanup took {took:?}");
     assert!(!out.lines().any(|l| l == "never"), "{out}");
-    assert!(
-        containers_of(pid).is_empty(),
-        "containers left: {:?}",
-        containers_of(pid)
-    );
+    common::assert_no_containers(pid);
 }
 
 #[test]
@@ -332,11 +324,7 @@ fn docker_kill_of_the_job_container_errors_the_job_and_leaves_nothing() {
     });
     assert_eq!(code, Some(2), "errored\n{out}");
     assert!(!out.lines().any(|l| l == "never"), "{out}");
-    assert!(
-        containers_of(pid).is_empty(),
-        "containers left: {:?}",
-        containers_of(pid)
-    );
+    common::assert_no_containers(pid);
 }
 
 #[test]
@@ -403,11 +391,7 @@ fn kill_9_of_a_docker_run_then_clean_leaves_no_container_directory_or_secret() {
         String::from_utf8_lossy(&c.stderr)
     );
     assert!(cout.contains("stale run"), "{cout}");
-    assert!(
-        containers_of(pid).is_empty(),
-        "containers left: {:?}",
-        containers_of(pid)
-    );
+    common::assert_no_containers(pid);
     assert!(
         !run_dir.exists(),
         "run directory left: {}",

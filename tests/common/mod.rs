@@ -464,6 +464,12 @@ pub fn docker_image_ready(test: &str, image: &str) -> bool {
     present
 }
 
+/// Fails the test when the travis-local process `pid` left a container.
+pub fn assert_no_containers(pid: u32) {
+    let left = containers_of(pid);
+    assert!(left.is_empty(), "containers left: {left:?}");
+}
+
 /// Names of the containers owned by the travis-local process `pid` (label
 /// `travis-local.owner=<host>:<pid>`), so tests running in parallel do not see each other.
 pub fn containers_of(pid: u32) -> Vec<String> {
