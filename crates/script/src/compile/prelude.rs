@@ -30,74 +30,21 @@ pub(super) fn header(cx: &mut Ctx) {
             "if [[ -s \"${HOME}/.bash_profile\" ]]; then source \"${HOME}/.bash_profile\"; fi",
         );
     }
-    if cx.opts.color {
-        cx.line(0, "ANSI_RED='\\033[31;1m'");
-        cx.line(0, "ANSI_GREEN='\\033[32;1m'");
-        cx.line(0, "ANSI_YELLOW='\\033[33;1m'");
-        cx.line(0, "ANSI_RESET='\\033[0m'");
-    } else {
-        cx.line(0, "ANSI_RED=''");
-        cx.line(0, "ANSI_GREEN=''");
-        cx.line(0, "ANSI_YELLOW=''");
-        cx.line(0, "ANSI_RESET=''");
+    for (name, code) in [
+        ("RED", "\\033[31;1m"),
+        ("GREEN", "\\033[32;1m"),
+        ("YELLOW", "\\033[33;1m"),
+        ("RESET", "\\033[0m"),
+    ] {
+        let code = if cx.opts.color { code } else { "" };
+        cx.line(0, &format!("ANSI_{name}='{code}'"));
     }
     cx.line(0, "ANSI_CLEAR='\\033[0K'");
     cx.out.push_str(include_str!("../helpers.bash"));
     cx.line(0, "");
-    // travis_setup_env
-    cx.line(0, "export TRAVIS_ROOT=/");
-    cx.line(0, "export TRAVIS_HOME=\"${HOME}\"");
-    cx.line(0, "export DEBIAN_FRONTEND=noninteractive");
-    cx.line(0, "if [[ \"${TERM:-}\" == dumb ]]; then unset TERM; fi");
-    cx.line(
-        0,
-        ": \"${SHELL:=/bin/bash}\" \"${TERM:=xterm}\" \"${USER:=travis}\"",
-    );
-    cx.line(0, "export SHELL TERM USER");
-    cx.line(0, "case \"$(uname | tr '[:upper:]' '[:lower:]')\" in");
-    cx.line(1, "linux*) TRAVIS_OS_NAME=linux ;;");
-    cx.line(1, "darwin*) TRAVIS_OS_NAME=osx ;;");
-    cx.line(1, "msys*) TRAVIS_OS_NAME=windows ;;");
-    cx.line(1, "freebsd*) TRAVIS_OS_NAME=freebsd ;;");
-    cx.line(1, "*) TRAVIS_OS_NAME=notset ;;");
-    cx.line(0, "esac");
-    cx.line(0, "export TRAVIS_OS_NAME");
-    cx.line(0, "case \"$(uname -m)\" in");
-    cx.line(1, "x86_64 | amd64) TRAVIS_CPU_ARCH=amd64 ;;");
-    cx.line(1, "aarch64 | arm64) TRAVIS_CPU_ARCH=arm64 ;;");
-    cx.line(1, "ppc64le) TRAVIS_CPU_ARCH=ppc64le ;;");
-    cx.line(1, "s390x) TRAVIS_CPU_ARCH=s390x ;;");
-    cx.line(1, "*) TRAVIS_CPU_ARCH=notset ;;");
-    cx.line(0, "esac");
-    cx.line(0, "TRAVIS_ARCH=\"$(uname -m)\"");
-    cx.line(
-        0,
-        "if [[ \"${TRAVIS_ARCH}\" == x86_64 ]]; then TRAVIS_ARCH=amd64; fi",
-    );
-    cx.line(0, "export TRAVIS_CPU_ARCH TRAVIS_ARCH");
-    cx.line(0, "if command -v lsb_release >/dev/null 2>&1; then");
-    cx.line(1, "TRAVIS_DIST=\"$(lsb_release -sc 2>/dev/null)\"");
-    cx.line(0, "elif [[ -r /etc/os-release ]]; then");
-    cx.line(
-        1,
-        "TRAVIS_DIST=\"$(. /etc/os-release && echo \"${VERSION_CODENAME:-notset}\")\"",
-    );
-    cx.line(0, "else");
-    cx.line(1, "TRAVIS_DIST=notset");
-    cx.line(0, "fi");
-    cx.line(0, "export TRAVIS_DIST=\"${TRAVIS_DIST:-notset}\"");
-    cx.line(0, "if command -v systemctl >/dev/null 2>&1; then export TRAVIS_INIT=systemd; else export TRAVIS_INIT=upstart; fi");
-    cx.line(0, "export TRAVIS_TEST_RESULT=");
-    cx.line(0, "export TRAVIS_CMD=");
-    // Under $HOME (not /tmp) so that a host run leaves nothing behind outside its directory.
-    cx.line(0, "TRAVIS_TMPDIR=\"$(mktemp -d \"${HOME}/.travis-tmp.XXXXXX\" 2>/dev/null || mktemp -d 2>/dev/null || echo /tmp)\"");
-    cx.line(0, "export TRAVIS_TMPDIR");
-    cx.line(0, "export TRAVIS_INFRA=unknown");
-    cx.line(0, "export PS4=+");
-    cx.line(
-        0,
-        "export PATH=\"${HOME}/.local/bin:${HOME}/bin:${PATH}:${HOME}/.travis-local/bin\"",
-    );
+    // travis_setup_env: the same for every job (TRAVIS_TMPDIR under $HOME, not /tmp, so
+    // that a host run leaves nothing behind outside its directory).
+    cx.out.push_str(include_str!("../setup_env.bash"));
     let build_dir = cx.build_dir();
     cx.line(0, &format!("export TRAVIS_BUILD_DIR={}", sq(&build_dir)));
     cx.line(0, "cd \"${TRAVIS_BUILD_DIR}\" || exit 86");
