@@ -49,16 +49,7 @@ pub struct Entry {
 
 /// `${XDG_CACHE_HOME:-~/.cache}/travis-local/caches`.
 pub fn root() -> Option<PathBuf> {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .map(|h| h.join(".cache"))
-        })
-        .map(|c| c.join("travis-local").join("caches"))
+    crate::state::cache_dir().map(|c| c.join("travis-local").join("caches"))
 }
 
 pub fn now() -> u64 {

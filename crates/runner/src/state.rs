@@ -108,7 +108,8 @@ pub fn state_dirs() -> Vec<PathBuf> {
     out
 }
 
-fn cache_dir() -> Option<PathBuf> {
+/// `${XDG_CACHE_HOME:-~/.cache}` (absolute paths only).
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
