@@ -108,6 +108,17 @@ fn caret_report(src: &str, offset: usize, what: &str, message: &str) -> String {
     format!("error: {what} at {place}: {message}\n  {text}\n  {pad}^\n")
 }
 
+/// The condition text: the argument, or standard input for `-`.
+fn read_condition(args: &ConditionArgs) -> Result<String, String> {
+    if args.condition != "-" {
+        return Ok(args.condition.clone());
+    }
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        .map_err(|e| format!("reading the condition from standard input: {e}"))?;
+    Ok(s)
+}
+
 fn facts_from_args(args: &ConditionArgs) -> Result<Facts, String> {
     let mut facts = match &args.data {
         None => Facts::default(),
@@ -174,18 +185,9 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
         2
     };
 
-    let src = if args.condition == "-" {
-        let mut s = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            return usage(
-                out,
-                err,
-                format!("reading the condition from standard input: {e}"),
-            );
-        }
-        s
-    } else {
-        args.condition.clone()
+    let src = match read_condition(args) {
+        Ok(src) => src,
+        Err(e) => return usage(out, err, e),
     };
     let facts = match facts_from_args(args) {
         Ok(f) => f,

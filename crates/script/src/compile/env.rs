@@ -240,6 +240,8 @@ pub(super) fn collect_exports(cx: &mut Ctx, secrets: &Secrets) -> Exports {
     ex
 }
 
+/// The builtin `TRAVIS_*` variables with their values, in travis-build's export order.
+/// One table on purpose: the order is part of the behaviour and reads top to bottom.
 fn builtins(cx: &Ctx, secure_exported: bool) -> Vec<(&'static str, String)> {
     let f = cx.facts;
     let job = cx.job;
