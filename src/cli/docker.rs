@@ -175,9 +175,11 @@ impl DockerArgs {
 }
 
 pub fn image_main(args: &ImageArgs) -> i32 {
-    match &args.command {
-        ImageCommand::Bootstrap(b) => {
-            travis_local_docker::commands::image_bootstrap(&BootstrapOptions {
+    use travis_local_docker::commands as c;
+    let (prefix, done) = match &args.command {
+        ImageCommand::Bootstrap(b) => (
+            "image bootstrap",
+            c::image_bootstrap(&BootstrapOptions {
                 suite: b.suite.clone(),
                 tag: b.tag.clone(),
                 include: b.include.clone(),
@@ -185,10 +187,71 @@ pub fn image_main(args: &ImageArgs) -> i32 {
                 attempts: b.attempts,
                 trust_host_ca: b.trust_host_ca,
             })
+            .map(|tag| {
+                println!("{tag}");
+                eprintln!(
+                    "travis-local: use it with --image {tag}, or in .travis-local/config.yml:\n  images:\n    default: {tag}"
+                );
+            }),
+        ),
+        ImageCommand::List => (
+            "image list",
+            c::image_list().map(|list| {
+                println!(
+                    "{:<45} {:<12} {:>9}  {:<13} DETAIL",
+                    "IMAGE", "ID", "SIZE", "KIND"
+                );
+                for i in list {
+                    println!(
+                        "{:<45} {:<12} {:>7.0}MB  {:<13} {}",
+                        i.reference, i.id, i.size_mb, i.kind, i.detail
+                    );
+                }
+            }),
+        ),
+        ImageCommand::Build(b) => ("image build", image_build(&b.names, b.force)),
+    };
+    match done {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("travis-local {prefix}: {e}");
+            match e {
+                c::ImageError::Usage(_) => exit::USAGE,
+                c::ImageError::Settings(_) => exit::CONFIG,
+                c::ImageError::Exec(e) => engine_code(&e),
+            }
         }
-        ImageCommand::List => travis_local_docker::commands::image_list(),
-        ImageCommand::Build(b) => travis_local_docker::commands::image_build(&b.names, b.force),
     }
+}
+
+/// `image build`: the local settings are read (and their findings shown) here.
+fn image_build(
+    names: &[String],
+    force: bool,
+) -> Result<(), travis_local_docker::commands::ImageError> {
+    use travis_local_docker::commands::{Built, ImageError};
+    let root = travis_local_matrix::repo_root();
+    let local = travis_local_config::local::LocalConfig::load(&root)
+        .map_err(|e| ImageError::Settings(e.to_string()))?;
+    eprint!("{}", local.render_human(false));
+    if local.has_errors() {
+        return Err(ImageError::Settings(
+            ".travis-local/config.yml is invalid (see above)".into(),
+        ));
+    }
+    match travis_local_docker::commands::image_build(&root, &local, names, force)? {
+        Built::NoRecipes => {
+            eprintln!(
+                "travis-local image build: no image has a recipe in .travis-local/config.yml"
+            );
+        }
+        Built::Images(built) => {
+            for name in built {
+                println!("{name}");
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn clean_main(args: &CleanArgs) -> i32 {

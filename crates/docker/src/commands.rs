@@ -1,7 +1,7 @@
 //! `travis-local image` and `travis-local clean`: the work behind the subcommands (their
-//! flags are parsed by the binary). The `image` functions print their progress and return
-//! the process exit code (0 ok, 1 failed, 2 usage, 4 the environment: no engine, no root,
-//! no debootstrap); [`clean`] returns a [`CleanReport`] that the binary prints.
+//! flags are parsed by the binary). They return data or an [`ImageError`] (and
+//! [`clean`] a [`CleanReport`]); the binary prints them and picks the exit code. Only the
+//! progress of long image builds goes to stderr from here, as it happens.
 
 use crate::bootstrap::{self, BootstrapSpec, DEFAULT_INCLUDE};
 use travis_local_runner::executor::ExecError;
@@ -32,111 +32,112 @@ pub struct CleanOptions {
     pub caches: bool,
 }
 
-fn fail(prefix: &str, e: &ExecError) -> i32 {
-    eprintln!("travis-local {prefix}: {}", e.message);
-    if e.environment {
-        4
-    } else {
-        1
+/// Why an `image` subcommand failed.
+#[derive(Debug)]
+pub enum ImageError {
+    /// A bad flag value or an image name without a recipe (exit 2).
+    Usage(String),
+    /// `.travis-local/config.yml` is invalid (exit 3).
+    Settings(String),
+    /// The engine or the build failed (`environment`: no engine, no root, no debootstrap,
+    /// a failed build, exit 4; else exit 1).
+    Exec(ExecError),
+}
+
+impl std::fmt::Display for ImageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageError::Usage(m) | ImageError::Settings(m) => f.write_str(m),
+            ImageError::Exec(e) => f.write_str(&e.message),
+        }
+    }
+}
+
+impl std::error::Error for ImageError {}
+
+impl From<ExecError> for ImageError {
+    fn from(e: ExecError) -> Self {
+        ImageError::Exec(e)
     }
 }
 
 fn with_engine<T>(
-    prefix: &str,
     f: impl FnOnce(
         bollard::Docker,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ExecError>>>>,
-) -> Result<T, i32> {
-    let rt = crate::engine::runtime().map_err(|e| fail(prefix, &e))?;
+) -> Result<T, ExecError> {
+    let rt = crate::engine::runtime()?;
     rt.block_on(async {
         let docker = crate::engine::connect().await?;
         f(docker).await
     })
-    .map_err(|e| fail(prefix, &e))
 }
 
-/// `travis-local image bootstrap`; returns the exit code (0 built, 1 failed, 2 usage, 4
-/// environment).
-pub fn image_bootstrap(b: &BootstrapOptions) -> i32 {
-    {
-        {
-            let mut include: Vec<String> = DEFAULT_INCLUDE.split(',').map(str::to_string).collect();
-            for pkg in &b.include {
-                let pkg = pkg.trim();
-                if pkg.is_empty() || pkg.starts_with('-') || pkg.contains(char::is_whitespace) {
-                    eprintln!(
-                        "travis-local image bootstrap: --include: invalid package name {pkg:?}"
-                    );
-                    return 2;
-                }
-                if !include.iter().any(|p| p == pkg) {
-                    include.push(pkg.to_string());
-                }
-            }
-            if b.attempts == 0 {
-                eprintln!("travis-local image bootstrap: --attempts must be at least 1");
-                return 2;
-            }
-            let spec = BootstrapSpec {
-                suite: b.suite.clone(),
-                tag: b
-                    .tag
-                    .clone()
-                    .unwrap_or_else(|| format!("travis-local/{}:base", b.suite)),
-                include,
-                mirror: b.mirror.clone(),
-                attempts: b.attempts,
-                trust_host_ca: b.trust_host_ca,
-                labels: Vec::new(),
-            };
-            let tag = spec.tag.clone();
-            match with_engine("image bootstrap", move |d| {
-                Box::pin(async move { bootstrap::bootstrap(&d, &spec).await })
-            }) {
-                Ok(_) => {
-                    println!("{tag}");
-                    eprintln!(
-                        "travis-local: use it with --image {tag}, or in .travis-local/config.yml:\n  images:\n    default: {tag}"
-                    );
-                    0
-                }
-                Err(code) => code,
-            }
+/// `travis-local image bootstrap`: builds the base image; returns its tag.
+pub fn image_bootstrap(b: &BootstrapOptions) -> Result<String, ImageError> {
+    let mut include: Vec<String> = DEFAULT_INCLUDE.split(',').map(str::to_string).collect();
+    for pkg in &b.include {
+        let pkg = pkg.trim();
+        if pkg.is_empty() || pkg.starts_with('-') || pkg.contains(char::is_whitespace) {
+            return Err(ImageError::Usage(format!(
+                "--include: invalid package name {pkg:?}"
+            )));
+        }
+        if !include.iter().any(|p| p == pkg) {
+            include.push(pkg.to_string());
         }
     }
-}
-
-/// `image build`: builds the images that have a recipe in the repository's
-/// `.travis-local/config.yml` (all, or those in `names`); `force` rebuilds present ones.
-/// Returns 0 built or present, 2 unknown name, 3 invalid settings, 4 build failed.
-pub fn image_build(names: &[String], force: bool) -> i32 {
-    let root = travis_local_matrix::repo_root();
-    let local = match travis_local_config::local::LocalConfig::load(&root) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("travis-local image build: {e}");
-            return 3;
-        }
+    if b.attempts == 0 {
+        return Err(ImageError::Usage("--attempts must be at least 1".into()));
+    }
+    let spec = BootstrapSpec {
+        suite: b.suite.clone(),
+        tag: b
+            .tag
+            .clone()
+            .unwrap_or_else(|| format!("travis-local/{}:base", b.suite)),
+        include,
+        mirror: b.mirror.clone(),
+        attempts: b.attempts,
+        trust_host_ca: b.trust_host_ca,
+        labels: Vec::new(),
     };
-    eprint!("{}", local.render_human(false));
-    if local.has_errors() {
-        eprintln!("travis-local image build: .travis-local/config.yml is invalid (see above)");
-        return 3;
-    }
-    let recipes = crate::recipes::from_local(&local);
+    let tag = spec.tag.clone();
+    with_engine(move |d| Box::pin(async move { bootstrap::bootstrap(&d, &spec).await }))?;
+    Ok(tag)
+}
+
+/// What `image build` did.
+#[derive(Debug)]
+pub enum Built {
+    /// No image has a recipe in `.travis-local/config.yml`.
+    NoRecipes,
+    /// The images built (the others were present and not `--force`d).
+    Images(Vec<String>),
+}
+
+/// `image build`: builds the images that have a recipe in the local settings `local` of
+/// the repository at `root` (all, or those in `names`); `force` rebuilds present ones. Progress
+/// goes to stderr as it happens.
+pub fn image_build(
+    root: &std::path::Path,
+    local: &travis_local_config::local::LocalConfig,
+    names: &[String],
+    force: bool,
+) -> Result<Built, ImageError> {
+    let recipes = crate::recipes::from_local(local);
     for name in names {
         if !recipes.iter().any(|r| r.name() == name) {
             let known: Vec<&str> = recipes.iter().map(|r| r.name()).collect();
-            eprintln!(
-                "travis-local image build: {name} has no recipe in {} (images with a recipe: {})",
-                travis_local_config::local::path_in(&root).display(),
+            return Err(ImageError::Usage(format!(
+                "{name} has no recipe in {} (images with a recipe: {})",
+                travis_local_config::local::path_in(root).display(),
                 if known.is_empty() {
                     "none".to_string()
                 } else {
                     known.join(", ")
                 }
-            );
-            return 2;
+            )));
         }
     }
     let chosen: Vec<crate::recipes::Recipe> = recipes
@@ -144,12 +145,12 @@ pub fn image_build(names: &[String], force: bool) -> i32 {
         .filter(|r| names.is_empty() || names.iter().any(|n| n == r.name()))
         .collect();
     if chosen.is_empty() {
-        eprintln!("travis-local image build: no image has a recipe in .travis-local/config.yml");
-        return 0;
+        return Ok(Built::NoRecipes);
     }
-    match with_engine("image build", move |d| {
+    let built = with_engine(move |d| {
         Box::pin(async move {
             let progress = crate::progress::Progress::new("image build");
+            let mut built = Vec::new();
             for r in &chosen {
                 let present = d.inspect_image(r.name()).await.is_ok();
                 if present && !force {
@@ -163,38 +164,19 @@ pub fn image_build(names: &[String], force: bool) -> i32 {
                     r.describe()
                 ));
                 crate::recipes::build_locked(&d, r, true, &progress).await?;
-                println!("{}", r.name());
+                built.push(r.name().to_string());
             }
-            Ok(())
+            Ok(built)
         })
-    }) {
-        Ok(()) => 0,
-        Err(code) => code,
-    }
+    })?;
+    Ok(Built::Images(built))
 }
 
-/// `travis-local image list`; returns the exit code.
-pub fn image_list() -> i32 {
-    {
-        match with_engine("image list", |d| {
-            Box::pin(async move { bootstrap::list(&d).await })
-        }) {
-            Ok(list) => {
-                println!(
-                    "{:<45} {:<12} {:>9}  {:<13} DETAIL",
-                    "IMAGE", "ID", "SIZE", "KIND"
-                );
-                for i in list {
-                    println!(
-                        "{:<45} {:<12} {:>7.0}MB  {:<13} {}",
-                        i.reference, i.id, i.size_mb, i.kind, i.detail
-                    );
-                }
-                0
-            }
-            Err(code) => code,
-        }
-    }
+/// `travis-local image list`: the images travis-local made.
+pub fn image_list() -> Result<Vec<bootstrap::ListedImage>, ImageError> {
+    Ok(with_engine(|d| {
+        Box::pin(async move { bootstrap::list(&d).await })
+    })?)
 }
 
 /// What `travis-local clean` did (the binary prints it and picks the exit code).
