@@ -243,18 +243,8 @@ fn join_continued_lines(line: &str) -> Vec<char> {
         match (inside, c) {
             (Some('\''), '\'') => inside = None,
             (Some('\''), _) => {}
-            (Some('$'), '\\') => {
-                out.push(c);
-                i += 1;
-                if let Some(&n) = s.get(i) {
-                    out.push(n);
-                    i += 1;
-                }
-                continue;
-            }
-            (Some('$'), '\'') => inside = None,
-            (Some('$'), _) => {}
-            (_, '\\') if s.get(i + 1) == Some(&'\n') => {
+            // A line continuation, except inside `$'…'` where the backslash escapes.
+            (_, '\\') if inside != Some('$') && s.get(i + 1) == Some(&'\n') => {
                 i += 2;
                 continue;
             }
@@ -267,6 +257,8 @@ fn join_continued_lines(line: &str) -> Vec<char> {
                 }
                 continue;
             }
+            (Some('$'), '\'') => inside = None,
+            (Some('$'), _) => {}
             (Some('"'), '"') => inside = None,
             (Some(_), _) => {}
             (None, '\'') => inside = Some('\''),
