@@ -11,10 +11,9 @@ mod common;
 use common::containers_of;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_travis-local");
 const IMAGE: &str = "travis-local/bookworm:ci";
 
 fn docker_ready(test: &str) -> bool {
@@ -31,8 +30,10 @@ fn debug_session(flag: &str) -> String {
         "language: minimal\nenv: MYVAR=hello\nscript:\n  - echo first-run\n  - \"false\"\n",
         &[],
     );
-    let mut child = Command::new(BIN)
-        .args([
+    let token = format!("TOKEN={SECRET}");
+    let mut child = common::spawn_bin(
+        dir.path(),
+        &[
             "run",
             "--executor",
             "docker",
@@ -44,14 +45,9 @@ fn debug_session(flag: &str) -> String {
             "host",
             flag,
             "--secret",
-        ])
-        .arg(format!("TOKEN={SECRET}"))
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn travis-local");
+            &token,
+        ],
+    );
     let pid = child.id();
     let stderr = child.stderr.take().expect("stderr");
     let mut stdout = child.stdout.take().expect("stdout");

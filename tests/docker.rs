@@ -256,8 +256,9 @@ fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duratio
         "language: minimal\nscript: [\"echo started\", \"sleep 120\", \"echo never\"]\n",
         &[],
     );
-    let mut child = Command::new(BIN)
-        .args([
+    let mut child = common::spawn_bin(
+        dir.path(),
+        &[
             "run",
             "--executor",
             "docker",
@@ -265,13 +266,8 @@ fn interrupted_run(interrupt: impl FnOnce(u32)) -> (Option<i32>, String, Duratio
             IMAGE,
             "--pull",
             "never",
-        ])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        ],
+    );
     let stdout = child.stdout.take().expect("stdout");
     let (rx, reader) = common::watch_for_line(stdout, "started");
     if rx.recv_timeout(Duration::from_secs(120)).is_err() {

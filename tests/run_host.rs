@@ -911,14 +911,7 @@ fn tracked_secrets_file_is_refused() {
 #[test]
 fn sigint_stops_jobs_prints_summary_and_exits_130() {
     let rp = repo("language: minimal\nscript: ['echo started; sleep 60 & wait', 'echo never']\n");
-    let mut child = Command::new(BIN)
-        .args(["run", "--executor", "host"])
-        .current_dir(rp.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = common::spawn_bin(rp.path(), &["run", "--executor", "host"]);
     let stdout = child.stdout.take().expect("stdout");
     let (rx, reader) = common::watch_for_line(stdout, "started");
     rx.recv_timeout(Duration::from_secs(60))

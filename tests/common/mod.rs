@@ -225,6 +225,19 @@ pub fn kill9_at_marker(
     (pid, out)
 }
 
+/// Starts `travis-local ARGS` in `dir` (stdin closed, stdout and stderr piped) without
+/// waiting, for tests that watch its output or signal it.
+pub fn spawn_bin(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_travis-local"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("travis-local starts")
+}
+
 /// Runs `travis-local ARGS` in `dir` with extra environment variables (stdin closed,
 /// `NO_COLOR` unset so the binary decides colour from the terminal), and waits for it.
 pub fn run_bin(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
