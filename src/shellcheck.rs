@@ -29,20 +29,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use travis_local_config::diag::{Diagnostic, Level};
 use travis_local_config::yaml::{self, Node, Style, Value as YValue};
-
-/// The phases whose commands are checked.
-pub const PHASES: &[&str] = &[
-    "before_install",
-    "install",
-    "before_script",
-    "script",
-    "before_cache",
-    "after_success",
-    "after_failure",
-    "after_script",
-    "before_deploy",
-    "after_deploy",
-];
+use travis_local_script::{DEPLOY_PHASES, PHASES};
 
 /// Travis's shell helpers, declared before each command.
 const HELPERS: &[&str] = &[
@@ -159,7 +146,8 @@ fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
 }
 
 fn collect_job(job: &Node, prefix: &str, out: &mut Vec<Snippet>, names: &mut Vec<String>) {
-    for phase in PHASES {
+    // The phases whose commands are checked.
+    for phase in PHASES.iter().chain(&DEPLOY_PHASES) {
         let Some(node) = get(job, phase) else {
             continue;
         };

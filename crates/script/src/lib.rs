@@ -16,7 +16,7 @@ pub mod quote;
 pub mod secrets;
 pub mod services;
 
-pub use compile::{compile, split_env_string, CompileOptions};
+pub use compile::{compile, split_env_string, CompileOptions, DEPLOY_PHASES, PHASES};
 pub use mask::Masker;
 pub use secrets::{Secret, SecretSettings, Secrets, SecretsError, SecretsErrorKind};
 

@@ -23,6 +23,7 @@ use serde_json::Value;
 use travis_local_matrix::{BuildFacts, Event, Job};
 
 pub use env::split_env_string;
+pub use phases::{DEPLOY_PHASES, PHASES};
 use prelude::MachineHook;
 
 /// Knobs of [`crate::compile`].

@@ -127,19 +127,25 @@ pub(super) fn setup_and_announce(cx: &mut Ctx) {
     cx.line(0, "");
 }
 
+/// The job's phases that hold user commands, in the order the script defines them.
+pub const PHASES: [&str; 8] = [
+    "before_install",
+    "install",
+    "before_script",
+    "script",
+    "before_cache",
+    "after_success",
+    "after_failure",
+    "after_script",
+];
+
+/// The phases around each deployment (inside `after_success`).
+pub const DEPLOY_PHASES: [&str; 2] = ["before_deploy", "after_deploy"];
+
 pub(super) fn phases(cx: &mut Ctx) {
     let mut notices = Vec::new();
     let config = cx.job.config.clone();
-    for phase in [
-        "before_install",
-        "install",
-        "before_script",
-        "script",
-        "before_cache",
-        "after_success",
-        "after_failure",
-        "after_script",
-    ] {
+    for phase in PHASES {
         let p = parse_phase(&config, phase, &mut notices);
         cx.line(0, &format!("travis_run_{phase}() {{"));
         if phase == "before_install" {
