@@ -22,12 +22,12 @@ esac
 TRAVIS_ARCH="$(uname -m)"
 if [[ "${TRAVIS_ARCH}" == x86_64 ]]; then TRAVIS_ARCH=amd64; fi
 export TRAVIS_CPU_ARCH TRAVIS_ARCH
-if command -v lsb_release >/dev/null 2>&1; then
+TRAVIS_DIST=
+if [[ -r /etc/os-release ]]; then
+  TRAVIS_DIST="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+fi
+if [[ -z "${TRAVIS_DIST}" ]] && command -v lsb_release >/dev/null 2>&1; then
   TRAVIS_DIST="$(lsb_release -sc 2>/dev/null)"
-elif [[ -r /etc/os-release ]]; then
-  TRAVIS_DIST="$(. /etc/os-release && echo "${VERSION_CODENAME:-notset}")"
-else
-  TRAVIS_DIST=notset
 fi
 export TRAVIS_DIST="${TRAVIS_DIST:-notset}"
 if command -v systemctl >/dev/null 2>&1; then export TRAVIS_INIT=systemd; else export TRAVIS_INIT=upstart; fi
