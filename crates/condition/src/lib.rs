@@ -162,6 +162,31 @@ impl ConditionError {
             ConditionError::Eval(e) => &e.message,
         }
     }
+
+    /// The error as a finding whose span points into the condition text (`file` names
+    /// that text in `--> FILE:LINE:COL`); render it with [`travis_local_diag::render_all`]
+    /// against the exact string that was parsed. A parse error points at one character
+    /// (code `parse_error`), an evaluation error at the term that raised (`eval_error`,
+    /// with a help line: on Travis such a condition counts as false).
+    pub fn to_diagnostic(&self, file: &str) -> travis_local_diag::Diagnostic {
+        use travis_local_diag::{Diagnostic, Level};
+        match self {
+            ConditionError::Parse(e) => Diagnostic::new(
+                Level::Error,
+                "parse_error",
+                format!("invalid condition: {}", e.message),
+            )
+            .with_span(e.offset, e.offset),
+            ConditionError::Eval(e) => Diagnostic::new(
+                Level::Error,
+                "eval_error",
+                format!("condition failed to evaluate: {}", e.message),
+            )
+            .with_span(e.span.start, e.span.end)
+            .with_help("on Travis the condition counts as false"),
+        }
+        .with_file(file)
+    }
 }
 
 /// Parse and evaluate in one go. On Travis, any error makes the condition false (the

@@ -244,13 +244,7 @@ impl LocalConfig {
 
     /// Human rendering of the findings (caret under each), separated by blank lines.
     pub fn render_human(&self, color: bool) -> String {
-        let idx = yaml::LineIndex::new(&self.text);
-        let mut out = String::new();
-        for d in &self.diagnostics {
-            out.push_str(&d.render_human(&self.text, &idx, color));
-            out.push_str("\n\n");
-        }
-        out
+        crate::diag::render_all(&self.diagnostics, &self.text, color)
     }
 
     /// Each finding on one line: `FILE:LINE:COL: LEVEL[CODE]: MESSAGE (HELP)`.
@@ -277,8 +271,7 @@ impl LocalConfig {
 
     /// 1-based (line, column) of a finding's start, for one-line messages.
     pub fn line_col(&self, d: &Diagnostic) -> (usize, usize) {
-        let off = d.span.map(|s| s.0).unwrap_or(0);
-        yaml::LineIndex::new(&self.text).line_col(&self.text, off)
+        d.line_col(&self.text, &yaml::LineIndex::new(&self.text))
     }
 }
 

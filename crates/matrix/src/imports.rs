@@ -60,15 +60,16 @@ impl LoadedBuild {
     /// The findings at `min` level or above, rendered for people (with the source line
     /// and a caret), separated by blank lines; empty when there are none.
     pub fn render(&self, min: travis_local_config::Level, color: bool) -> String {
-        let mut out = String::new();
-        for f in &self.findings {
-            let index = travis_local_config::yaml::LineIndex::new(&f.text);
-            for d in f.diagnostics.iter().filter(|d| d.level >= min) {
-                out.push_str(&d.render_human(&f.text, &index, color));
-                out.push_str("\n\n");
-            }
-        }
-        out
+        self.findings
+            .iter()
+            .map(|f| {
+                travis_local_config::diag::render_all(
+                    f.diagnostics.iter().filter(|d| d.level >= min),
+                    &f.text,
+                    color,
+                )
+            })
+            .collect()
     }
 }
 
