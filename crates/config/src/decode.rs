@@ -432,12 +432,9 @@ impl<'a> Decoder<'a> {
         n.to_json()
     }
 
-    /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses,
-    /// cleaned-up and moved keys resolved, unknown keys reported; unknown (and private)
-    /// keys first, as travis-yml re-inserts the known ones. About 130 lines: one loop over
-    /// the entries whose branches (alias, misspelling, clean-up, move, unknown) each
-    /// report one finding; splitting it would scatter travis-yml's precedence order.
-    #[allow(clippy::type_complexity)]
+    /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses
+    /// and cleaned-up keys resolved ([`key_fix`], in travis-yml's precedence order) and
+    /// reported ([`Self::report_key_fix`]), renamed keys placed ([`place_moved`]).
     fn fix_keys<'n>(
         &mut self,
         s: &Arc<Schema>,
@@ -445,10 +442,8 @@ impl<'a> Decoder<'a> {
         strict: bool,
         entries: &'n [(Key, Node)],
         path: &str,
-    ) -> Vec<(String, &'n Key, &'n Node, bool)> {
-        let prop = |name: &str| s.prop(name).cloned();
-        let alias_of = |name: &str| s.alias_of(name).cloned();
-        let mut fixed: Vec<(String, &Key, &Node, bool)> = Vec::new(); // (name, key, node, moved)
+    ) -> Vec<Fixed<'n>> {
+        let mut fixed: Vec<Fixed<'n>> = Vec::new();
         let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
         for (k, v) in entries {
             if props.is_empty() || s.index.contains_key(&k.name) || is_custom(&k.name) {
@@ -462,86 +457,10 @@ impl<'a> Decoder<'a> {
             ) {
                 continue;
             }
-            let mut new: Option<(String, Level, &str)> = None;
-            let dealias = |key: &str| alias_of(key).or_else(|| alias_of(&key.replace('-', "_")));
-            if let Some(other) = dealias(&name) {
-                new = Some((other, Level::Info, "alias_key"));
-            } else {
-                let stripped = name.trim().to_string();
-                let underscored = name.replace('-', "_");
-                let cleaned = clean_key(&name);
-                if stripped != name && (prop(&stripped).is_some() || dealias(&stripped).is_some()) {
-                    let t = dealias(&stripped).unwrap_or(stripped);
-                    new = Some((t, Level::Warn, "strip_key"));
-                } else if underscored != name
-                    && (prop(&underscored).is_some() || dealias(&underscored).is_some())
-                {
-                    let t = dealias(&underscored).unwrap_or(underscored);
-                    new = Some((t, Level::Info, "underscore_key"));
-                } else if cleaned != name
-                    && (prop(&cleaned).is_some() || dealias(&cleaned).is_some())
-                {
-                    let t = dealias(&cleaned).unwrap_or(cleaned);
-                    new = Some((t, Level::Warn, "clean_key"));
-                } else if strict {
-                    let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
-                    for (_, ps) in props.iter() {
-                        for a in &ps.aliases {
-                            names.push(a.as_str());
-                        }
-                    }
-                    names.retain(|n| !R_KEYS.contains(n));
-                    if let Some(m) = levenshtein_match(names.into_iter(), &name) {
-                        let t = alias_of(&m).unwrap_or(m);
-                        new = Some((t, Level::Warn, "find_key"));
-                    }
-                }
-            }
-            match new {
+            match key_fix(s, props, strict, &name) {
                 Some((target, level, code)) => {
-                    if code == "alias_key" {
-                        self.msg(
-                            level,
-                            path,
-                            code,
-                            json!({"alias": name, "key": target}),
-                            Some(k.span),
-                            format!("the key {name} is an alias for {target}, using {target}"),
-                            None,
-                        );
-                        if entries.iter().any(|(kk, _)| kk.name == target) {
-                            self.msg(
-                                Level::Error,
-                                path,
-                                "overwrite",
-                                json!({"key": name, "other": target}),
-                                Some(k.span),
-                                format!(
-                                    "both {name} and {target} given. {name} overwrites {target}"
-                                ),
-                                None,
-                            );
-                        }
-                    } else {
-                        let (message, help) = match code {
-                            "find_key" => (
-                                format!("unknown key `{name}`, did you mean `{target}`?"),
-                                Some(format!("travis-yml uses `{target}`")),
-                            ),
-                            "strip_key" => (format!("key `{name}` contains whitespace, using `{target}`"), None),
-                            "underscore_key" => (format!("key `{name}` is not underscored, using `{target}`"), None),
-                            _ => (format!("key `{name}` contains unsupported characters, using `{target}`"), None),
-                        };
-                        self.msg(
-                            level,
-                            path,
-                            code,
-                            json!({"original": name, "key": target}),
-                            Some(k.span),
-                            message,
-                            help,
-                        );
-                    }
+                    let target_given = entries.iter().any(|(kk, _)| kk.name == target);
+                    self.report_key_fix(path, k, &name, (&target, level, code), target_given);
                     // a renamed key takes the place of an existing target key (Ruby Hash
                     // assignment keeps position), otherwise it is appended at the end
                     moved.push((target, k, v));
@@ -549,29 +468,69 @@ impl<'a> Decoder<'a> {
                 None => fixed.push((name, k, v, false)),
             }
         }
-        // First position of each name in `fixed` (a hash map, not a scan per moved key).
-        let mut slot_of: HashMap<String, usize> = HashMap::with_capacity(fixed.len());
-        for (i, e) in fixed.iter().enumerate() {
-            slot_of.entry(e.0.clone()).or_insert(i);
-        }
-        for (target, k, v) in moved {
-            if let Some(&i) = slot_of.get(&target) {
-                let slot = &mut fixed[i];
-                slot.1 = k;
-                slot.2 = v;
-                slot.3 = true;
-            } else {
-                slot_of.insert(target.clone(), fixed.len());
-                fixed.push((target, k, v, true));
+        place_moved(s, props, fixed, moved)
+    }
+
+    /// The finding(s) of one fixed key: `alias_key` (plus `overwrite` when the target is
+    /// given too), or `strip_key` / `underscore_key` / `clean_key` / `find_key`.
+    fn report_key_fix(
+        &mut self,
+        path: &str,
+        k: &Key,
+        name: &str,
+        (target, level, code): (&str, Level, &str),
+        target_given: bool,
+    ) {
+        if code == "alias_key" {
+            self.msg(
+                level,
+                path,
+                code,
+                json!({"alias": name, "key": target}),
+                Some(k.span),
+                format!("the key {name} is an alias for {target}, using {target}"),
+                None,
+            );
+            if target_given {
+                self.msg(
+                    Level::Error,
+                    path,
+                    "overwrite",
+                    json!({"key": name, "other": target}),
+                    Some(k.span),
+                    format!("both {name} and {target} given. {name} overwrites {target}"),
+                    None,
+                );
             }
+            return;
         }
-        // unknown (and private) keys come first, as travis-yml re-inserts known keys
-        let (unknown_first, known): (Vec<_>, Vec<_>) = fixed
-            .into_iter()
-            .partition(|e| !props.is_empty() && prop(&e.0).is_none());
-        let mut fixed = unknown_first;
-        fixed.extend(known);
-        fixed
+        let (message, help) = match code {
+            "find_key" => (
+                format!("unknown key `{name}`, did you mean `{target}`?"),
+                Some(format!("travis-yml uses `{target}`")),
+            ),
+            "strip_key" => (
+                format!("key `{name}` contains whitespace, using `{target}`"),
+                None,
+            ),
+            "underscore_key" => (
+                format!("key `{name}` is not underscored, using `{target}`"),
+                None,
+            ),
+            _ => (
+                format!("key `{name}` contains unsupported characters, using `{target}`"),
+                None,
+            ),
+        };
+        self.msg(
+            level,
+            path,
+            code,
+            json!({"original": name, "key": target}),
+            Some(k.span),
+            message,
+            help,
+        );
     }
 
     /// One entry of a map after the key fixes: a known key walked with its schema (and
@@ -677,9 +636,9 @@ impl<'a> Decoder<'a> {
     /// A map, in travis-yml's order of steps: non-map shorthands ([`Self::map_from_other`]),
     /// key fixes ([`Self::fix_keys`]), the prefix key, positions of required and defaulted
     /// keys, each entry ([`Self::map_entry`]), inheritance, defaults
-    /// ([`Self::add_defaults`]), the final key order and required keys. It stays one
-    /// function (about 170 lines) because the steps share the placeholder order of `out`
-    /// and the deploy provider context, which travis-yml's output depends on.
+    /// ([`Self::add_defaults`]), the final key order and required keys. The steps share
+    /// the placeholder order of `out` and the deploy provider context, which
+    /// travis-yml's output depends on.
     fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         // non-map values: cache shorthand, prefix, pick
         let secure_prefix =
@@ -694,16 +653,7 @@ impl<'a> Decoder<'a> {
                 pattern,
                 strict,
             } => (props, pattern, *strict || !props.is_empty()),
-            _ => {
-                // free-form object: keep everything
-                let mut out = Map::new();
-                for (k, v) in entries {
-                    let p = self.cp(ptr, &k.name);
-                    self.span(p, v.span);
-                    out.insert(k.name.clone(), v.to_json());
-                }
-                return J::Object(out);
-            }
+            _ => return self.free_object(entries, ptr),
         };
         let prop = |name: &str| s.prop(name).cloned();
 
@@ -712,76 +662,25 @@ impl<'a> Decoder<'a> {
 
         // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
         let holder: (Key, Node);
-        if let Some((pk, only_str)) = &s.prefix {
-            if !only_str && !fixed.iter().any(|e| &e.0 == pk) {
-                let unknown: Vec<usize> = fixed
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| prop(&e.0).is_none())
-                    .map(|(i, _)| i)
-                    .collect();
-                if !unknown.is_empty() && !props.is_empty() {
-                    let inner: Vec<(Key, Node)> = unknown
-                        .iter()
-                        .map(|i| (fixed[*i].1.clone(), fixed[*i].2.clone()))
-                        .collect();
-                    let first = &fixed[unknown[0]];
-                    let key = Key {
-                        name: pk.clone(),
-                        span: first.1.span,
-                        anchored: false,
-                    };
-                    let sp = (
-                        first.1.span.0,
-                        inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1),
-                    );
-                    let node = Node {
-                        value: Value::Map(inner),
-                        span: sp,
-                    };
-                    let mut moved_in = vec![false; fixed.len()];
-                    for &i in &unknown {
-                        moved_in[i] = true;
-                    }
-                    let keep: Vec<_> = fixed
-                        .into_iter()
-                        .zip(moved_in)
-                        .filter(|(_, m)| !m)
-                        .map(|(e, _)| e)
-                        .collect();
-                    holder = (key, node);
-                    fixed = vec![(pk.clone(), &holder.0, &holder.1, false)];
-                    fixed.extend(keep);
-                }
+        if let Some((entry, unknown)) = prefix_entry(s, props, &fixed) {
+            let mut moved_in = vec![false; fixed.len()];
+            for &i in &unknown {
+                moved_in[i] = true;
             }
+            let keep: Vec<_> = fixed
+                .into_iter()
+                .zip(moved_in)
+                .filter(|(_, m)| !m)
+                .map(|(e, _)| e)
+                .collect();
+            holder = entry;
+            fixed = vec![(holder.0.name.clone(), &holder.0, &holder.1, false)];
+            fixed.extend(keep);
         }
 
         // 3. required + defaults first (travis-yml's `missing`)
-        let mut order: Vec<String> = Vec::new();
-        for r in &s.required {
-            order.push(r.clone());
-        }
-        for (k, ps) in props {
-            if !ps.defaults.is_empty()
-                && ps.defaults.iter().any(|d| d.get("value").is_some())
-                && !order.contains(k)
-            {
-                order.push(k.clone());
-            }
-        }
-        let mut out = Map::new();
-        let present: HashSet<String> = fixed.iter().map(|e| e.0.clone()).collect();
-        for e in fixed
-            .iter()
-            .filter(|e| !props.is_empty() && prop(&e.0).is_none())
-        {
-            out.insert(e.0.clone(), J::Null);
-        }
-        for k in &order {
-            if present.contains(k) {
-                out.insert(k.clone(), J::Null); // placeholder keeps position
-            }
-        }
+        let order = key_order(s, props);
+        let mut out = placeholders(s, props, &fixed, &order);
 
         let is_deploy_entry = path.ends_with("deploy") && s.prop("provider").is_some();
         let saved_provider = self.provider.clone();
@@ -811,27 +710,30 @@ impl<'a> Decoder<'a> {
         self.add_defaults(props, path, &mut out);
         // reorder so defaults sit where travis-yml puts them: required/default keys first
         if !order.is_empty() {
-            let mut re = Map::new();
-            for e in fixed
+            let unknown = fixed
                 .iter()
                 .filter(|e| !props.is_empty() && prop(&e.0).is_none())
-            {
-                if let Some(v) = out.get(&e.0) {
-                    re.insert(e.0.clone(), v.clone());
-                }
-            }
-            for k in &order {
-                if let Some(v) = out.get(k) {
-                    re.insert(k.clone(), v.clone());
-                }
-            }
-            for (k, v) in out {
-                if !re.contains_key(&k) {
-                    re.insert(k, v);
-                }
-            }
-            out = re;
+                .map(|e| &e.0);
+            out = reorder(out, unknown, &order);
         }
+        self.check_required(s, &out, path, n.span);
+        self.provider = saved_provider;
+        J::Object(out)
+    }
+
+    /// A map whose schema is a free-form object: every entry kept as it is.
+    fn free_object(&mut self, entries: &[(Key, Node)], ptr: &str) -> J {
+        let mut out = Map::new();
+        for (k, v) in entries {
+            let p = self.cp(ptr, &k.name);
+            self.span(p, v.span);
+            out.insert(k.name.clone(), v.to_json());
+        }
+        J::Object(out)
+    }
+
+    /// A `required` finding for each required key missing from `out` (not at the root).
+    fn check_required(&mut self, s: &Schema, out: &Map<String, J>, path: &str, span: Span) {
         for r in &s.required {
             if !out.contains_key(r) && path != "root" {
                 self.msg(
@@ -839,14 +741,12 @@ impl<'a> Decoder<'a> {
                     path,
                     "required",
                     json!({"key": r}),
-                    Some(n.span),
+                    Some(span),
                     format!("missing required key: {r}"),
                     None,
                 );
             }
         }
-        self.provider = saved_provider;
-        J::Object(out)
     }
 
     fn default_for(&self, ps: &Schema, siblings: &Map<String, J>) -> Option<J> {
@@ -1184,6 +1084,187 @@ impl<'a> Decoder<'a> {
             }
         }
     }
+}
+
+/// The prefix key of maps with unknown keys (`env: {FOO: 1}` → `env: {jobs: {FOO: 1}}`):
+/// the new entry holding the unknown entries of `fixed`, and their positions; None when
+/// the schema has no such prefix, the prefix key is given, or no key is unknown.
+fn prefix_entry(
+    s: &Schema,
+    props: &[(String, Arc<Schema>)],
+    fixed: &[Fixed<'_>],
+) -> Option<((Key, Node), Vec<usize>)> {
+    let (pk, only_str) = s.prefix.as_ref()?;
+    if *only_str || fixed.iter().any(|e| &e.0 == pk) {
+        return None;
+    }
+    let unknown: Vec<usize> = fixed
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| s.prop(&e.0).is_none())
+        .map(|(i, _)| i)
+        .collect();
+    if unknown.is_empty() || props.is_empty() {
+        return None;
+    }
+    let inner: Vec<(Key, Node)> = unknown
+        .iter()
+        .map(|i| (fixed[*i].1.clone(), fixed[*i].2.clone()))
+        .collect();
+    let first = &fixed[unknown[0]];
+    let key = Key {
+        name: pk.clone(),
+        span: first.1.span,
+        anchored: false,
+    };
+    let sp = (
+        first.1.span.0,
+        inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1),
+    );
+    let node = Node {
+        value: Value::Map(inner),
+        span: sp,
+    };
+    Some(((key, node), unknown))
+}
+
+/// The first positions of a map's output: unknown keys, then the present keys of
+/// `order` (null placeholders that keep the position for their values).
+fn placeholders(
+    s: &Schema,
+    props: &[(String, Arc<Schema>)],
+    fixed: &[Fixed<'_>],
+    order: &[String],
+) -> Map<String, J> {
+    let mut out = Map::new();
+    let present: HashSet<&String> = fixed.iter().map(|e| &e.0).collect();
+    for e in fixed
+        .iter()
+        .filter(|e| !props.is_empty() && s.prop(&e.0).is_none())
+    {
+        out.insert(e.0.clone(), J::Null);
+    }
+    for k in order {
+        if present.contains(k) {
+            out.insert(k.clone(), J::Null);
+        }
+    }
+    out
+}
+
+/// Keys travis-yml places first (its `missing`): required keys, then keys with a
+/// default value.
+fn key_order(s: &Schema, props: &[(String, Arc<Schema>)]) -> Vec<String> {
+    let mut order: Vec<String> = s.required.clone();
+    for (k, ps) in props {
+        if !ps.defaults.is_empty()
+            && ps.defaults.iter().any(|d| d.get("value").is_some())
+            && !order.contains(k)
+        {
+            order.push(k.clone());
+        }
+    }
+    order
+}
+
+/// `out` reordered: the `unknown` keys, then those of `order`, then the rest.
+fn reorder<'k>(
+    out: Map<String, J>,
+    unknown: impl Iterator<Item = &'k String>,
+    order: &'k [String],
+) -> Map<String, J> {
+    let mut re = Map::new();
+    for k in unknown.chain(order) {
+        if let Some(v) = out.get(k) {
+            re.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in out {
+        if !re.contains_key(&k) {
+            re.insert(k, v);
+        }
+    }
+    re
+}
+
+/// A map entry after the key fixes: (name, key, value, moved by a fix).
+type Fixed<'n> = (String, &'n Key, &'n Node, bool);
+
+/// The fix travis-yml applies to an unknown key `name`, in its order of precedence:
+/// an alias, whitespace stripped, dashes underscored, unsupported characters cleaned,
+/// or (strict maps only) the nearest known key; with its level and code.
+fn key_fix(
+    s: &Schema,
+    props: &[(String, Arc<Schema>)],
+    strict: bool,
+    name: &str,
+) -> Option<(String, Level, &'static str)> {
+    let prop = |name: &str| s.prop(name).cloned();
+    let alias_of = |name: &str| s.alias_of(name).cloned();
+    let dealias = |key: &str| alias_of(key).or_else(|| alias_of(&key.replace('-', "_")));
+    if let Some(other) = dealias(name) {
+        return Some((other, Level::Info, "alias_key"));
+    }
+    let known = |k: &str| prop(k).is_some() || dealias(k).is_some();
+    let stripped = name.trim().to_string();
+    let underscored = name.replace('-', "_");
+    let cleaned = clean_key(name);
+    if stripped != name && known(&stripped) {
+        let t = dealias(&stripped).unwrap_or(stripped);
+        Some((t, Level::Warn, "strip_key"))
+    } else if underscored != name && known(&underscored) {
+        let t = dealias(&underscored).unwrap_or(underscored);
+        Some((t, Level::Info, "underscore_key"))
+    } else if cleaned != name && known(&cleaned) {
+        let t = dealias(&cleaned).unwrap_or(cleaned);
+        Some((t, Level::Warn, "clean_key"))
+    } else if strict {
+        let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+        for (_, ps) in props.iter() {
+            for a in &ps.aliases {
+                names.push(a.as_str());
+            }
+        }
+        names.retain(|n| !R_KEYS.contains(n));
+        let m = levenshtein_match(names.into_iter(), name)?;
+        let t = alias_of(&m).unwrap_or(m);
+        Some((t, Level::Warn, "find_key"))
+    } else {
+        None
+    }
+}
+
+/// Renamed keys take the place of an existing entry of their target name (Ruby Hash
+/// assignment keeps position) or go at the end; then unknown (and private) keys come
+/// first, as travis-yml re-inserts the known ones.
+fn place_moved<'n>(
+    s: &Schema,
+    props: &[(String, Arc<Schema>)],
+    mut fixed: Vec<Fixed<'n>>,
+    moved: Vec<(String, &'n Key, &'n Node)>,
+) -> Vec<Fixed<'n>> {
+    // First position of each name in `fixed` (a hash map, not a scan per moved key).
+    let mut slot_of: HashMap<String, usize> = HashMap::with_capacity(fixed.len());
+    for (i, e) in fixed.iter().enumerate() {
+        slot_of.entry(e.0.clone()).or_insert(i);
+    }
+    for (target, k, v) in moved {
+        if let Some(&i) = slot_of.get(&target) {
+            let slot = &mut fixed[i];
+            slot.1 = k;
+            slot.2 = v;
+            slot.3 = true;
+        } else {
+            slot_of.insert(target.clone(), fixed.len());
+            fixed.push((target, k, v, true));
+        }
+    }
+    let (unknown_first, known): (Vec<_>, Vec<_>) = fixed
+        .into_iter()
+        .partition(|e| !props.is_empty() && s.prop(&e.0).is_none());
+    let mut fixed = unknown_first;
+    fixed.extend(known);
+    fixed
 }
 
 /// notifications: root-level `on_success`/`on_failure` are inherited by every target.
