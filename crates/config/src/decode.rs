@@ -362,6 +362,21 @@ impl<'a> Decoder<'a> {
         );
     }
 
+    /// travis-yml's `unexpected_seq`: a sequence given where one value is expected, of
+    /// which the first is used.
+    fn unexpected_seq(&mut self, first: &Node, path: &str, span: Span, help: Option<&str>) {
+        let v = first.to_json();
+        self.msg(
+            Level::Warn,
+            path,
+            "unexpected_seq",
+            json!({"value": v}),
+            Some(span),
+            format!("unexpected sequence, using the first value ({})", short(&v)),
+            help.map(str::to_string),
+        );
+    }
+
     /// A map-typed key given something else: `enabled` shorthands (`addons: {x: true}`),
     /// cache shorthands, prefix keys (`deploy: heroku`), a sequence of maps (first one
     /// used), null, or an invalid type.
@@ -408,16 +423,7 @@ impl<'a> Decoder<'a> {
         if let Value::Seq(items) = &n.value {
             if let Some(first) = items.first() {
                 if ty(first) == T::Map {
-                    let v = first.to_json();
-                    self.msg(
-                        Level::Warn,
-                        path,
-                        "unexpected_seq",
-                        json!({"value": v}),
-                        Some(n.span),
-                        format!("unexpected sequence, using the first value ({})", short(&v)),
-                        None,
-                    );
+                    self.unexpected_seq(first, path, n.span, None);
                     return self.map(s, first, path, ptr);
                 }
             }
@@ -1021,16 +1027,7 @@ impl<'a> Decoder<'a> {
         let n = match &n.value {
             Value::Seq(items) => match items.first() {
                 Some(first) => {
-                    let v = first.to_json();
-                    self.msg(
-                        Level::Warn,
-                        path,
-                        "unexpected_seq",
-                        json!({"value": v}),
-                        Some(n.span),
-                        format!("unexpected sequence, using the first value ({})", short(&v)),
-                        Some("this key takes a single value".into()),
-                    );
+                    self.unexpected_seq(first, path, n.span, Some("this key takes a single value"));
                     first
                 }
                 None => return J::Null,
