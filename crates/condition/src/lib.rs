@@ -116,12 +116,14 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     parser::parse(src)
 }
 
-/// Evaluate; an evaluation error counts as false on Travis, callers decide.
-pub fn eval(expr: &Expr, facts: &Facts) -> Result<bool, String> {
-    eval::eval(expr, facts).map_err(|e| e.message)
+/// Evaluate; an evaluation error (upstream's message and the span of the term that
+/// raised; it displays as the message) counts as false on Travis, callers decide.
+pub fn eval(expr: &Expr, facts: &Facts) -> Result<bool, EvalError> {
+    eval::eval(expr, facts)
 }
 
-/// Evaluate, keeping the span of the term that raised on error.
+/// Evaluate, keeping the span of the term that raised on error (the same as [`eval`],
+/// kept for callers that name the span explicitly).
 pub fn eval_spanned(expr: &Expr, facts: &Facts) -> Result<bool, EvalError> {
     eval::eval(expr, facts)
 }
