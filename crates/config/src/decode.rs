@@ -5,6 +5,11 @@
 //! downcase, value aliases, env var splitting, cache, defaults) and validations
 //! (unknown/deprecated keys, invalid types, unknown values, secure alerts, formats,
 //! conditions), recording a JSON pointer → byte span for every value produced.
+//!
+//! This file holds the walk (type selection, maps, sequences, shorthands, `if:`
+//! checks); its parts live in `decode/`: `keys` (key fixes), `defaults` (prefix key, key
+//! order, defaults, required keys), `scalars` (scalars per kind), `env` (`env` entries),
+//! `providers` (deploy providers).
 
 use crate::diag::{Diagnostic, Level};
 use crate::schema::{compiled, Kind, Schema};
@@ -13,7 +18,15 @@ use serde_json::{json, Map, Value as J};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+mod defaults;
+mod env;
+mod keys;
+mod providers;
 mod scalars;
+
+use defaults::*;
+use keys::*;
+use providers::*;
 
 pub struct Decoder<'a> {
     pub file: &'a str,
@@ -438,107 +451,6 @@ impl<'a> Decoder<'a> {
         n.to_json()
     }
 
-    /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses
-    /// and cleaned-up keys resolved ([`key_fix`], in travis-yml's precedence order) and
-    /// reported ([`Self::report_key_fix`]), renamed keys placed ([`place_moved`]).
-    fn fix_keys<'n>(
-        &mut self,
-        s: &Arc<Schema>,
-        props: &[(String, Arc<Schema>)],
-        strict: bool,
-        entries: &'n [(Key, Node)],
-        path: &str,
-    ) -> Vec<Fixed<'n>> {
-        let mut fixed: Vec<Fixed<'n>> = Vec::new();
-        let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
-        for (k, v) in entries {
-            if props.is_empty() || s.index.contains_key(&k.name) || is_custom(&k.name) {
-                fixed.push((k.name.clone(), k, v, false));
-                continue;
-            }
-            let name = k.name.clone();
-            if matches!(
-                name.as_str(),
-                ".configured" | ".result" | "fetching_failed" | "parsing_failed"
-            ) {
-                continue;
-            }
-            match key_fix(s, props, strict, &name) {
-                Some((target, level, code)) => {
-                    let target_given = entries.iter().any(|(kk, _)| kk.name == target);
-                    self.report_key_fix(path, k, &name, (&target, level, code), target_given);
-                    // a renamed key takes the place of an existing target key (Ruby Hash
-                    // assignment keeps position), otherwise it is appended at the end
-                    moved.push((target, k, v));
-                }
-                None => fixed.push((name, k, v, false)),
-            }
-        }
-        place_moved(s, props, fixed, moved)
-    }
-
-    /// The finding(s) of one fixed key: `alias_key` (plus `overwrite` when the target is
-    /// given too), or `strip_key` / `underscore_key` / `clean_key` / `find_key`.
-    fn report_key_fix(
-        &mut self,
-        path: &str,
-        k: &Key,
-        name: &str,
-        (target, level, code): (&str, Level, &str),
-        target_given: bool,
-    ) {
-        if code == "alias_key" {
-            self.msg(
-                level,
-                path,
-                code,
-                json!({"alias": name, "key": target}),
-                Some(k.span),
-                format!("the key {name} is an alias for {target}, using {target}"),
-                None,
-            );
-            if target_given {
-                self.msg(
-                    Level::Error,
-                    path,
-                    "overwrite",
-                    json!({"key": name, "other": target}),
-                    Some(k.span),
-                    format!("both {name} and {target} given. {name} overwrites {target}"),
-                    None,
-                );
-            }
-            return;
-        }
-        let (message, help) = match code {
-            "find_key" => (
-                format!("unknown key `{name}`, did you mean `{target}`?"),
-                Some(format!("travis-yml uses `{target}`")),
-            ),
-            "strip_key" => (
-                format!("key `{name}` contains whitespace, using `{target}`"),
-                None,
-            ),
-            "underscore_key" => (
-                format!("key `{name}` is not underscored, using `{target}`"),
-                None,
-            ),
-            _ => (
-                format!("key `{name}` contains unsupported characters, using `{target}`"),
-                None,
-            ),
-        };
-        self.msg(
-            level,
-            path,
-            code,
-            json!({"original": name, "key": target}),
-            Some(k.span),
-            message,
-            help,
-        );
-    }
-
     /// One entry of a map after the key fixes: a known key walked with its schema (and
     /// deprecations reported), a pattern key walked with the pattern's, an unknown key
     /// reported and kept as it is.
@@ -605,37 +517,6 @@ impl<'a> Decoder<'a> {
                 }
             }
             out.insert(name.clone(), node.to_json());
-        }
-    }
-
-    /// travis-yml's `missing`: the defaults of absent keys (an info finding each).
-    fn add_defaults(
-        &mut self,
-        props: &[(String, Arc<Schema>)],
-        path: &str,
-        out: &mut Map<String, J>,
-    ) {
-        for (k, ps) in props {
-            if ps.defaults.is_empty() || out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
-                continue;
-            }
-            if let Some(d) = self.default_for(ps, out) {
-                self.msg(
-                    Level::Info,
-                    path,
-                    "default",
-                    json!({"key": k, "default": d}),
-                    None,
-                    format!("missing {k}, using the default {d}"),
-                    None,
-                );
-                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(ps) {
-                    J::Array(vec![d])
-                } else {
-                    d
-                };
-                out.insert(k.clone(), val);
-            }
         }
     }
 
@@ -736,41 +617,6 @@ impl<'a> Decoder<'a> {
             out.insert(k.name.clone(), v.to_json());
         }
         J::Object(out)
-    }
-
-    /// A `required` finding for each required key missing from `out` (not at the root).
-    fn check_required(&mut self, s: &Schema, out: &Map<String, J>, path: &str, span: Span) {
-        for r in &s.required {
-            if !out.contains_key(r) && path != "root" {
-                self.msg(
-                    Level::Error,
-                    path,
-                    "required",
-                    json!({"key": r}),
-                    Some(span),
-                    format!("missing required key: {r}"),
-                    None,
-                );
-            }
-        }
-    }
-
-    fn default_for(&self, ps: &Schema, siblings: &Map<String, J>) -> Option<J> {
-        for d in &ps.defaults {
-            let Some(v) = d.get("value") else { continue };
-            let ok_only = d
-                .get("only")
-                .map(|c| cond_matches(c, siblings))
-                .unwrap_or(true);
-            let ok_except = d
-                .get("except")
-                .map(|c| !cond_matches(c, siblings))
-                .unwrap_or(true);
-            if ok_only && ok_except {
-                return Some(v.clone());
-            }
-        }
-        None
     }
 
     fn cache_shorthand(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
@@ -934,91 +780,6 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// One `env` entry → zero or more var maps.
-    fn env_item(&mut self, it: &Node, path: &str, ptr: &str) -> Option<Vec<J>> {
-        match &it.value {
-            Value::Scalar { value, .. } => match value {
-                Scalar::Null => Some(vec![json!({})]),
-                _ => {
-                    let s = match value {
-                        Scalar::Str(s) => s.clone(),
-                        other => Node {
-                            value: Value::Scalar {
-                                value: other.clone(),
-                                text: String::new(),
-                                style: crate::yaml::Style::Plain,
-                                tag: None,
-                            },
-                            span: it.span,
-                        }
-                        .to_json()
-                        .to_string(),
-                    };
-                    match crate::env_vars::split(&s) {
-                        Ok(pairs) => {
-                            let mut m = Map::new();
-                            for (k, v) in pairs {
-                                self.span(self.cp(ptr, &k), it.span);
-                                m.insert(k, J::String(v));
-                            }
-                            Some(vec![J::Object(m)])
-                        }
-                        Err(_) => {
-                            self.msg(
-                                Level::Error,
-                                path,
-                                "invalid_env_var",
-                                json!({"var": s}),
-                                Some(it.span),
-                                format!("invalid env var: {s}"),
-                                Some("quotes in env strings must be balanced".into()),
-                            );
-                            Some(vec![json!({})])
-                        }
-                    }
-                }
-            },
-            Value::Map(m) => {
-                let mut out = Map::new();
-                for (k, v) in m {
-                    let cptr = self.cp(ptr, &k.name);
-                    self.span(cptr, v.span);
-                    let val = if k.name == "secure" && m.len() == 1 {
-                        if v.is_null() {
-                            let p = format!("{path}.secure");
-                            self.msg(
-                                Level::Warn,
-                                &p,
-                                "empty",
-                                json!({"key": p}),
-                                Some(k.span),
-                                format!("dropping empty key: {p}"),
-                                None,
-                            );
-                            return Some(vec![]);
-                        }
-                        v.to_json()
-                    } else {
-                        match &v.value {
-                            Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => {
-                                v.to_json()
-                            }
-                            Value::Scalar {
-                                value: Scalar::Str(s),
-                                ..
-                            } => J::String(s.clone()),
-                            Value::Scalar { .. } => v.to_json(),
-                            _ => v.to_json(),
-                        }
-                    };
-                    out.insert(k.name.clone(), val);
-                }
-                Some(vec![J::Object(out)])
-            }
-            Value::Seq(_) => None,
-        }
-    }
-
     /// A scalar value: a one-item sequence where a scalar belongs is unwrapped (with a
     /// warning), then the value is checked and converted by its kind.
     fn scalar(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
@@ -1083,187 +844,6 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// The prefix key of maps with unknown keys (`env: {FOO: 1}` → `env: {jobs: {FOO: 1}}`):
-/// the new entry holding the unknown entries of `fixed`, and their positions; None when
-/// the schema has no such prefix, the prefix key is given, or no key is unknown.
-fn prefix_entry(
-    s: &Schema,
-    props: &[(String, Arc<Schema>)],
-    fixed: &[Fixed<'_>],
-) -> Option<((Key, Node), Vec<usize>)> {
-    let (pk, only_str) = s.prefix.as_ref()?;
-    if *only_str || fixed.iter().any(|e| &e.0 == pk) {
-        return None;
-    }
-    let unknown: Vec<usize> = fixed
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| s.prop(&e.0).is_none())
-        .map(|(i, _)| i)
-        .collect();
-    if unknown.is_empty() || props.is_empty() {
-        return None;
-    }
-    let inner: Vec<(Key, Node)> = unknown
-        .iter()
-        .map(|i| (fixed[*i].1.clone(), fixed[*i].2.clone()))
-        .collect();
-    let first = &fixed[unknown[0]];
-    let key = Key {
-        name: pk.clone(),
-        span: first.1.span,
-        anchored: false,
-    };
-    let sp = (
-        first.1.span.0,
-        inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1),
-    );
-    let node = Node {
-        value: Value::Map(inner),
-        span: sp,
-    };
-    Some(((key, node), unknown))
-}
-
-/// The first positions of a map's output: unknown keys, then the present keys of
-/// `order` (null placeholders that keep the position for their values).
-fn placeholders(
-    s: &Schema,
-    props: &[(String, Arc<Schema>)],
-    fixed: &[Fixed<'_>],
-    order: &[String],
-) -> Map<String, J> {
-    let mut out = Map::new();
-    let present: HashSet<&String> = fixed.iter().map(|e| &e.0).collect();
-    for e in fixed
-        .iter()
-        .filter(|e| !props.is_empty() && s.prop(&e.0).is_none())
-    {
-        out.insert(e.0.clone(), J::Null);
-    }
-    for k in order {
-        if present.contains(k) {
-            out.insert(k.clone(), J::Null);
-        }
-    }
-    out
-}
-
-/// Keys travis-yml places first (its `missing`): required keys, then keys with a
-/// default value.
-fn key_order(s: &Schema, props: &[(String, Arc<Schema>)]) -> Vec<String> {
-    let mut order: Vec<String> = s.required.clone();
-    for (k, ps) in props {
-        if !ps.defaults.is_empty()
-            && ps.defaults.iter().any(|d| d.get("value").is_some())
-            && !order.contains(k)
-        {
-            order.push(k.clone());
-        }
-    }
-    order
-}
-
-/// `out` reordered: the `unknown` keys, then those of `order`, then the rest.
-fn reorder<'k>(
-    out: Map<String, J>,
-    unknown: impl Iterator<Item = &'k String>,
-    order: &'k [String],
-) -> Map<String, J> {
-    let mut re = Map::new();
-    for k in unknown.chain(order) {
-        if let Some(v) = out.get(k) {
-            re.insert(k.clone(), v.clone());
-        }
-    }
-    for (k, v) in out {
-        if !re.contains_key(&k) {
-            re.insert(k, v);
-        }
-    }
-    re
-}
-
-/// A map entry after the key fixes: (name, key, value, moved by a fix).
-type Fixed<'n> = (String, &'n Key, &'n Node, bool);
-
-/// The fix travis-yml applies to an unknown key `name`, in its order of precedence:
-/// an alias, whitespace stripped, dashes underscored, unsupported characters cleaned,
-/// or (strict maps only) the nearest known key; with its level and code.
-fn key_fix(
-    s: &Schema,
-    props: &[(String, Arc<Schema>)],
-    strict: bool,
-    name: &str,
-) -> Option<(String, Level, &'static str)> {
-    let prop = |name: &str| s.prop(name).cloned();
-    let alias_of = |name: &str| s.alias_of(name).cloned();
-    let dealias = |key: &str| alias_of(key).or_else(|| alias_of(&key.replace('-', "_")));
-    if let Some(other) = dealias(name) {
-        return Some((other, Level::Info, "alias_key"));
-    }
-    let known = |k: &str| prop(k).is_some() || dealias(k).is_some();
-    let stripped = name.trim().to_string();
-    let underscored = name.replace('-', "_");
-    let cleaned = clean_key(name);
-    if stripped != name && known(&stripped) {
-        let t = dealias(&stripped).unwrap_or(stripped);
-        Some((t, Level::Warn, "strip_key"))
-    } else if underscored != name && known(&underscored) {
-        let t = dealias(&underscored).unwrap_or(underscored);
-        Some((t, Level::Info, "underscore_key"))
-    } else if cleaned != name && known(&cleaned) {
-        let t = dealias(&cleaned).unwrap_or(cleaned);
-        Some((t, Level::Warn, "clean_key"))
-    } else if strict {
-        let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
-        for (_, ps) in props.iter() {
-            for a in &ps.aliases {
-                names.push(a.as_str());
-            }
-        }
-        names.retain(|n| !R_KEYS.contains(n));
-        let m = levenshtein_match(names.into_iter(), name)?;
-        let t = alias_of(&m).unwrap_or(m);
-        Some((t, Level::Warn, "find_key"))
-    } else {
-        None
-    }
-}
-
-/// Renamed keys take the place of an existing entry of their target name (Ruby Hash
-/// assignment keeps position) or go at the end; then unknown (and private) keys come
-/// first, as travis-yml re-inserts the known ones.
-fn place_moved<'n>(
-    s: &Schema,
-    props: &[(String, Arc<Schema>)],
-    mut fixed: Vec<Fixed<'n>>,
-    moved: Vec<(String, &'n Key, &'n Node)>,
-) -> Vec<Fixed<'n>> {
-    // First position of each name in `fixed` (a hash map, not a scan per moved key).
-    let mut slot_of: HashMap<String, usize> = HashMap::with_capacity(fixed.len());
-    for (i, e) in fixed.iter().enumerate() {
-        slot_of.entry(e.0.clone()).or_insert(i);
-    }
-    for (target, k, v) in moved {
-        if let Some(&i) = slot_of.get(&target) {
-            let slot = &mut fixed[i];
-            slot.1 = k;
-            slot.2 = v;
-            slot.3 = true;
-        } else {
-            slot_of.insert(target.clone(), fixed.len());
-            fixed.push((target, k, v, true));
-        }
-    }
-    let (unknown_first, known): (Vec<_>, Vec<_>) = fixed
-        .into_iter()
-        .partition(|e| !props.is_empty() && s.prop(&e.0).is_none());
-    let mut fixed = unknown_first;
-    fixed.extend(known);
-    fixed
-}
-
 /// notifications: root-level `on_success`/`on_failure` are inherited by every target.
 fn inherit_notifications(out: &mut Map<String, J>) {
     let inherited: Vec<(String, J)> = ["on_success", "on_failure"]
@@ -1285,119 +865,6 @@ fn inherit_notifications(out: &mut Map<String, J>) {
                 }
             }
         }
-    }
-}
-
-fn is_seq_schema(s: &Schema) -> bool {
-    match &s.kind {
-        Kind::Seq(_) => true,
-        Kind::Any(alts) => alts
-            .first()
-            .map(|a| a.normal && matches!(a.kind, Kind::Seq(_)))
-            .unwrap_or(false),
-        _ => false,
-    }
-}
-
-fn cond_matches(c: &J, siblings: &Map<String, J>) -> bool {
-    let Some(obj) = c.as_object() else {
-        return false;
-    };
-    obj.iter().all(|(k, allowed)| {
-        let allowed: Vec<&str> = allowed
-            .as_array()
-            .map(|a| a.iter().filter_map(J::as_str).collect())
-            .unwrap_or_default();
-        match siblings.get(k) {
-            Some(J::String(s)) => allowed.contains(&s.as_str()),
-            Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(|s| allowed.contains(&s)),
-            _ => {
-                // absent: use the schema default of that key for the comparison
-                match k.as_str() {
-                    "os" => allowed.contains(&"linux"),
-                    "language" => allowed.contains(&"ruby"),
-                    _ => false,
-                }
-            }
-        }
-    })
-}
-
-fn provider_name(s: &Schema) -> Option<String> {
-    let s = match &s.kind {
-        Kind::Any(alts) => alts.iter().find(|a| a.prop("provider").is_some())?.clone(),
-        _ => return provider_from_map(s),
-    };
-    provider_from_map(&s)
-}
-
-fn provider_from_map(s: &Schema) -> Option<String> {
-    match &s.prop("provider")?.kind {
-        Kind::Str {
-            enumeration: Some(e),
-            ..
-        } => e.first().cloned(),
-        _ => None,
-    }
-}
-
-/// Deploy entry whose provider is missing or unknown: the keys every provider shares.
-fn generic_provider() -> Schema {
-    static G: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
-    G.get_or_init(|| {
-        let c = crate::schema::compiled();
-        let base = c
-            .root
-            .prop("deploy")
-            .and_then(first_map)
-            .map(|m| (*m).clone());
-        let mut s = match base {
-            Some(s) => s,
-            None => {
-                let mut s = (*c.root).clone();
-                s.kind = Kind::Object;
-                return s;
-            }
-        };
-        if let Kind::Map { props, .. } = &mut s.kind {
-            props.retain(|(k, _)| {
-                matches!(
-                    k.as_str(),
-                    "provider"
-                        | "on"
-                        | "run"
-                        | "allow_failure"
-                        | "cleanup"
-                        | "skip_cleanup"
-                        | "edge"
-                )
-            });
-            for (k, p) in props.iter_mut() {
-                if k == "provider" {
-                    let mut np = (**p).clone();
-                    np.kind = Kind::Str {
-                        enumeration: None,
-                        values: Default::default(),
-                        pattern: None,
-                    };
-                    *p = Arc::new(np);
-                }
-            }
-        }
-        s.reindex();
-        s.required = vec!["provider".into()];
-        s
-    })
-    .clone()
-}
-
-/// The first map schema found under `s` (through seqs and anyOfs).
-fn first_map(s: &Arc<Schema>) -> Option<Arc<Schema>> {
-    match &s.kind {
-        Kind::Map { .. } => Some(s.clone()),
-        Kind::Seq(i) => first_map(i),
-        Kind::Any(alts) => alts.iter().find_map(first_map),
-        _ => None,
     }
 }
 
