@@ -1080,16 +1080,7 @@ fn allow_failures(
     }
     let global_list = global_env(root).unwrap_or_default();
     let global: HashSet<&Value> = global_list.iter().collect();
-    // Each job's own env entries (its env list without the global ones), when it is a list.
-    let lfts: Vec<Option<Vec<Value>>> = jobs
-        .iter()
-        .map(|j| match j.cfg.get("env") {
-            Some(Value::Array(a)) => {
-                Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
-            }
-            _ => None,
-        })
-        .collect();
+    let lfts = own_envs(&jobs, &global);
     let rule_objs: Vec<&Obj> = rules.iter().map(|(_, r)| *r).collect();
     let cands = allow_failure_candidates(&rule_objs, &jobs, &lfts, &global);
     for ((ix, rule), cand) in rules.into_iter().zip(cands) {
@@ -1111,6 +1102,18 @@ fn allow_failures(
         }
     }
     jobs
+}
+
+/// Each job's own env entries (its env list without the global ones), when it is a list.
+fn own_envs(jobs: &[Cand], global: &HashSet<&Value>) -> Vec<Option<Vec<Value>>> {
+    jobs.iter()
+        .map(|j| match j.cfg.get("env") {
+            Some(Value::Array(a)) => {
+                Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// [`candidates`] for allow_failures rules, before any of them is applied; `lfts[j]` is
@@ -1462,15 +1465,7 @@ mod tests {
                 }
             }
 
-            let lfts: Vec<Option<Vec<Value>>> = jobs
-                .iter()
-                .map(|j| match j.cfg.get("env") {
-                    Some(Value::Array(a)) => {
-                        Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
-                    }
-                    _ => None,
-                })
-                .collect();
+            let lfts = own_envs(&jobs, &global);
             let cands = allow_failure_candidates(&rules, &jobs, &lfts, &global);
             for (n, rule) in rules.iter().enumerate() {
                 for (j, job) in jobs.iter().enumerate() {
