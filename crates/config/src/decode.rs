@@ -90,6 +90,21 @@ fn ty_name(t: T) -> &'static str {
 const TRUE_STRS: &[&str] = &["true", "on", "yes", "enabled", "required"];
 const FALSE_STRS: &[&str] = &["false", "off", "no", "disabled", "not required"];
 
+/// A boolean scalar, or a string scalar that `cast` reads as one.
+fn as_bool(n: &Node, cast: impl Fn(&str) -> Option<bool>) -> Option<bool> {
+    match &n.value {
+        Value::Scalar {
+            value: Scalar::Bool(b),
+            ..
+        } => Some(*b),
+        Value::Scalar {
+            value: Scalar::Str(v),
+            ..
+        } => cast(v),
+        _ => None,
+    }
+}
+
 fn scalar_str(n: &Node) -> Option<&str> {
     match &n.value {
         Value::Scalar {
@@ -395,21 +410,11 @@ impl<'a> Decoder<'a> {
     /// used), null, or an invalid type.
     fn map_from_other(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
-            let b = match &n.value {
-                Value::Scalar {
-                    value: Scalar::Bool(b),
-                    ..
-                } => Some(*b),
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } if v == "yes" => Some(true),
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } if v == "no" => Some(false),
+            let b = as_bool(n, |v| match v {
+                "yes" => Some(true),
+                "no" => Some(false),
                 _ => None,
-            };
+            });
             if let Some(b) = b {
                 let mut m = Map::new();
                 m.insert("enabled".into(), J::Bool(b));
