@@ -53,10 +53,8 @@ impl Facts {
     /// (`branch`, `tag`, `type`, …, `env` as a map, a `"K=V"` string or a list of either).
     /// Unknown keys are ignored; `null` means missing; booleans and numbers are kept as
     /// the strings Ruby would print (equivalent after upstream's casting).
-    pub fn from_json(data: &serde_json::Value) -> Result<Facts, String> {
-        let obj = data
-            .as_object()
-            .ok_or("condition data must be a JSON object")?;
+    pub fn from_json(data: &serde_json::Value) -> Result<Facts, FactsError> {
+        let obj = data.as_object().ok_or(FactsError::NotAnObject)?;
         let mut f = Facts::default();
         for (key, value) in obj {
             let s = env::scalar_to_string(value);
@@ -84,13 +82,42 @@ impl Facts {
     }
 }
 
-fn parse_bool(key: &str, v: &serde_json::Value) -> Result<Option<bool>, String> {
+/// Why JSON facts were refused by [`Facts::from_json`]; it displays as a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactsError {
+    /// The data is not a JSON object.
+    NotAnObject,
+    /// A boolean fact (`fork`, `draft`) holds something else than true, false (or
+    /// those strings) or null: the key and the value given.
+    NotABool {
+        key: String,
+        value: serde_json::Value,
+    },
+}
+
+impl std::fmt::Display for FactsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactsError::NotAnObject => f.write_str("condition data must be a JSON object"),
+            FactsError::NotABool { key, value } => {
+                write!(f, "`{key}` must be true or false, got {value}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FactsError {}
+
+fn parse_bool(key: &str, v: &serde_json::Value) -> Result<Option<bool>, FactsError> {
     match v {
         serde_json::Value::Null => Ok(None),
         serde_json::Value::Bool(b) => Ok(Some(*b)),
         serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
         serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        other => Err(format!("`{key}` must be true or false, got {other}")),
+        other => Err(FactsError::NotABool {
+            key: key.to_string(),
+            value: other.clone(),
+        }),
     }
 }
 
