@@ -20,7 +20,7 @@ pub mod schema;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Level};
-pub use limits::Limits;
+pub use limits::{LimitError, Limits};
 pub use yaml::yaml_to_json;
 
 use std::collections::HashMap;
