@@ -44,12 +44,15 @@ fn parse_error_exits_2_with_caret() {
         .clone();
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
+    // rustc-style, like lint: code, position, the source line and a caret under column 20
     assert!(
-        err.contains("invalid condition at column 20: expected an operand"),
+        err.starts_with(
+            "error[parse_error]: invalid condition: expected an operand\n --> <condition>:1:20\n"
+        ),
         "{err}"
     );
     assert!(
-        err.contains("\n  branch = master AND\n                     ^\n"),
+        err.contains("\n1 | branch = master AND\n  |                    ^\n"),
         "{err:?}"
     );
 }
@@ -64,7 +67,7 @@ fn dollar_strings_are_rejected_with_upstream_message() {
         .clone();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("Strings cannot start with a dollar"), "{err}");
-    assert!(err.contains("column 1"), "{err}");
+    assert!(err.contains("<condition>:1:1\n"), "{err}");
 }
 
 #[test]

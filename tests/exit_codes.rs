@@ -49,7 +49,7 @@ fn condition_exit_codes() {
         .args(&["condition", "branch = master AND"])
         .run()
         .exit(2)
-        .stderr("column 20");
+        .stderr("<condition>:1:20");
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! `travis-local condition`: parse and evaluate one `if:` condition against facts given
-//! as flags or JSON, print `true`/`false` (exit 0/1) or the error with a caret under the
-//! offending column (exit 2). `--parse` prints the tree instead; `--format json` prints
+//! as flags or JSON, print `true`/`false` (exit 0/1) or the error rustc-style, with a
+//! caret under the offending column (exit 2; rendered by `travis_local_diag`, like `lint`). `--parse` prints the tree instead; `--format json` prints
 //! `{"ok", "result", "error", "column"}`.
 
 use std::io::Write;
 
 use serde_json::{json, Value};
 
-use travis_local_condition::{parse, Facts};
+use travis_local_condition::{parse, ConditionError, Facts};
+use travis_local_diag::{render_all, LineIndex};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ConditionArgs {
@@ -78,34 +79,18 @@ pub fn main(args: &ConditionArgs) -> i32 {
     run(args, &mut stdout.lock(), &mut stderr.lock())
 }
 
-/// Where in the condition a problem is: line (1-based), column (1-based, in characters).
-fn line_col(src: &str, offset: usize) -> (usize, usize, &str) {
-    let mut at = offset.min(src.len());
-    while !src.is_char_boundary(at) {
-        at -= 1;
-    }
-    let line_start = src[..at].rfind('\n').map_or(0, |k| k + 1);
-    let line_end = src[at..].find('\n').map_or(src.len(), |k| at + k);
-    let line_no = src[..at].matches('\n').count() + 1;
-    let col = src[line_start..at].chars().count() + 1;
-    (line_no, col, &src[line_start..line_end])
+/// The name the condition text goes by in `--> <condition>:LINE:COL`.
+const SOURCE_NAME: &str = "<condition>";
+
+/// 1-based column (in characters, within its line) of the error.
+fn column(src: &str, e: &ConditionError) -> usize {
+    let d = e.to_diagnostic(SOURCE_NAME);
+    d.line_col(src, &LineIndex::new(src)).1
 }
 
-fn caret_report(src: &str, offset: usize, what: &str, message: &str) -> String {
-    let (line, col, text) = line_col(src, offset);
-    let multi = src.contains('\n');
-    let place = if multi {
-        format!("line {line}, column {col}")
-    } else {
-        format!("column {col}")
-    };
-    // Keep the caret aligned: tabs stay tabs, other characters become spaces.
-    let pad: String = text
-        .chars()
-        .take(col - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!("error: {what} at {place}: {message}\n  {text}\n  {pad}^\n")
+/// The error, rustc-style (like `lint`): source line and a caret under the problem.
+fn report(src: &str, e: &ConditionError) -> String {
+    render_all([&e.to_diagnostic(SOURCE_NAME)], src, false)
 }
 
 /// The condition text: the argument, or standard input for `-`.
@@ -197,16 +182,14 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
     let expr = match parse(&src) {
         Ok(expr) => expr,
         Err(e) => {
-            let (_, col, _) = line_col(&src, e.offset);
+            let e = ConditionError::Parse(e);
             if json_out {
                 emit_json(
                     out,
-                    json!({"ok": false, "result": null, "error": e.message, "column": col}),
+                    json!({"ok": false, "result": null, "error": e.message(), "column": column(&src, &e)}),
                 );
             } else {
-                let _ = err.write_all(
-                    caret_report(&src, e.offset, "invalid condition", &e.message).as_bytes(),
-                );
+                let _ = err.write_all(report(&src, &e).as_bytes());
             }
             return 2;
         }
@@ -241,19 +224,15 @@ pub fn run(args: &ConditionArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
             }
         }
         Err(e) => {
-            let (_, col, _) = line_col(&src, e.span.start);
+            let e = ConditionError::Eval(e);
             if json_out {
                 // On Travis a condition that raises counts as false.
                 emit_json(
                     out,
-                    json!({"ok": false, "result": false, "error": e.message, "column": col}),
+                    json!({"ok": false, "result": false, "error": e.message(), "column": column(&src, &e)}),
                 );
             } else {
-                let msg = format!("{} (on Travis the condition counts as false)", e.message);
-                let _ = err.write_all(
-                    caret_report(&src, e.span.start, "condition failed to evaluate", &msg)
-                        .as_bytes(),
-                );
+                let _ = err.write_all(report(&src, &e).as_bytes());
             }
             2
         }
@@ -285,9 +264,12 @@ mod tests {
         let (code, out, err) = run_str("branch = master AND", |_| {});
         assert_eq!(code, 2);
         assert_eq!(out, "");
-        assert!(err.contains("column 20: expected an operand"), "{err}");
         assert!(
-            err.ends_with("  branch = master AND\n                     ^\n"),
+            err.contains("expected an operand\n --> <condition>:1:20"),
+            "{err}"
+        );
+        assert!(
+            err.contains("1 | branch = master AND\n  |                    ^\n"),
             "{err:?}"
         );
     }
@@ -297,7 +279,11 @@ mod tests {
         let (_, _, err) = run_str("branch = master AND \\\n  tag =~ /[z-a]/", |a| {
             a.branch = Some("master".into())
         });
-        assert!(err.contains("line 2, column 10"), "{err}");
+        assert!(err.contains("<condition>:2:10"), "{err}");
+        assert!(
+            err.contains("on Travis the condition counts as false"),
+            "{err}"
+        );
         assert!(err.contains("Invalid regular expression: /[z-a]/"), "{err}");
     }
 

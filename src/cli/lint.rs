@@ -69,33 +69,26 @@ pub fn main_with(args: &LintArgs, extra: &ExtraFindings<'_>) -> i32 {
             return 2;
         }
     };
-    let max = limits.max_config_bytes;
     let mut out = stdout.lock();
     let mut io_error = false;
-    let mut failed = false;
-    let mut json_items: Vec<serde_json::Value> = Vec::new();
-    let (mut n_err, mut n_warn, mut n_info) = (0usize, 0usize, 0usize);
+    let mut tally = Tally::default();
     for p in &paths {
-        let Some(loaded) = load(p, max) else {
-            io_error = true;
-            continue;
+        let loaded = match load(p, limits.max_config_bytes) {
+            Ok(loaded) => loaded,
+            Err(message) => {
+                eprintln!("travis-local lint: {message}");
+                io_error = true;
+                continue;
+            }
         };
         let index = LineIndex::new(&loaded.text);
         let added = extra(p, &loaded.text);
         for d in loaded.diagnostics.iter().chain(&added) {
-            if d.level.is_failure() {
-                failed = true;
-            }
-            if args.quiet && !d.level.is_failure() {
+            if !tally.count(d, args.quiet) {
                 continue;
             }
-            match d.level {
-                Level::Error | Level::Alert => n_err += 1,
-                Level::Warn => n_warn += 1,
-                Level::Info => n_info += 1,
-            }
             match args.format {
-                Format::Json => json_items.push(
+                Format::Json => tally.json_items.push(
                     serde_json::to_value(d.to_json(&loaded.text, &index)).unwrap_or_default(),
                 ),
                 Format::Human => {
@@ -109,66 +102,84 @@ pub fn main_with(args: &LintArgs, extra: &ExtraFindings<'_>) -> i32 {
             let _ = writeln!(
                 out,
                 "{}",
-                serde_json::to_string_pretty(&serde_json::Value::Array(json_items))
+                serde_json::to_string_pretty(&serde_json::Value::Array(tally.json_items))
                     .unwrap_or_else(|_| "[]".into())
             );
         }
         Format::Human => {
-            let files = paths.len();
             let _ = out.flush();
-            eprintln!(
-                "lint: {files} file{}, {n_err} error{}, {n_warn} warning{}, {n_info} info",
-                if files == 1 { "" } else { "s" },
-                if n_err == 1 { "" } else { "s" },
-                if n_warn == 1 { "" } else { "s" },
-            );
+            eprintln!("{}", tally.summary(paths.len()));
         }
     }
     if io_error {
         2
-    } else if failed {
+    } else if tally.failed {
         1
     } else {
         0
     }
 }
 
-/// Read and lint one path (`-`: stdin); `None` after saying on stderr why it cannot be
-/// read.
-fn load(p: &str, max: u64) -> Option<travis_local_config::Loaded> {
-    let loaded = if p == "-" {
-        match travis_local_config::read_limited(std::io::stdin().lock(), max) {
-            Ok(travis_local_config::Input::Bytes(buf)) => {
-                travis_local_config::lint_bytes("<stdin>", &buf)
-            }
-            Ok(travis_local_config::Input::TooLarge(n)) => {
-                travis_local_config::too_large("<stdin>", n, max)
-            }
-            Err(e) => {
-                eprintln!("travis-local lint: cannot read stdin: {e}");
-                return None;
-            }
+/// What `lint` found so far: counts per level, whether any finding fails the run, and
+/// the JSON findings to print at the end.
+#[derive(Default)]
+struct Tally {
+    failed: bool,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    json_items: Vec<serde_json::Value>,
+}
+
+impl Tally {
+    /// Count a finding; false when `--quiet` leaves it out (not an error or alert).
+    fn count(&mut self, d: &travis_local_config::diag::Diagnostic, quiet: bool) -> bool {
+        if d.level.is_failure() {
+            self.failed = true;
         }
-    } else {
-        let path = std::path::Path::new(p);
-        if path.is_dir() {
-            eprintln!("travis-local lint: {p}: is a directory (expected a .travis.yml file)");
-            return None;
+        if quiet && !d.level.is_failure() {
+            return false;
         }
-        match travis_local_config::Input::read_path(path, max) {
-            Ok(travis_local_config::Input::Bytes(bytes)) => {
-                travis_local_config::lint_bytes(p, &bytes)
-            }
-            Ok(travis_local_config::Input::TooLarge(n)) => {
-                travis_local_config::too_large(p, n, max)
-            }
-            Err(e) => {
-                eprintln!("travis-local lint: cannot read {p}: {}", io_message(&e));
-                return None;
-            }
+        match d.level {
+            Level::Error | Level::Alert => self.errors += 1,
+            Level::Warn => self.warnings += 1,
+            Level::Info => self.infos += 1,
         }
-    };
-    Some(loaded)
+        true
+    }
+
+    /// The one-line summary printed to stderr after human output.
+    fn summary(&self, files: usize) -> String {
+        let (n_err, n_warn, n_info) = (self.errors, self.warnings, self.infos);
+        format!(
+            "lint: {files} file{}, {n_err} error{}, {n_warn} warning{}, {n_info} info",
+            if files == 1 { "" } else { "s" },
+            if n_err == 1 { "" } else { "s" },
+            if n_warn == 1 { "" } else { "s" },
+        )
+    }
+}
+
+/// Read and lint one path (`-` is stdin) within the size limit `max`; Err is the
+/// message for stderr (the file cannot be read, or is a directory).
+fn load(p: &str, max: u64) -> Result<travis_local_config::Loaded, String> {
+    use travis_local_config::Input;
+    if p == "-" {
+        return match travis_local_config::read_limited(std::io::stdin().lock(), max) {
+            Ok(Input::Bytes(buf)) => Ok(travis_local_config::lint_bytes("<stdin>", &buf)),
+            Ok(Input::TooLarge(n)) => Ok(travis_local_config::too_large("<stdin>", n, max)),
+            Err(e) => Err(format!("cannot read stdin: {e}")),
+        };
+    }
+    let path = std::path::Path::new(p);
+    if path.is_dir() {
+        return Err(format!("{p}: is a directory (expected a .travis.yml file)"));
+    }
+    match Input::read_path(path, max) {
+        Ok(Input::Bytes(bytes)) => Ok(travis_local_config::lint_bytes(p, &bytes)),
+        Ok(Input::TooLarge(n)) => Ok(travis_local_config::too_large(p, n, max)),
+        Err(e) => Err(format!("cannot read {p}: {}", io_message(&e))),
+    }
 }
 
 fn io_message(e: &std::io::Error) -> String {

@@ -53,10 +53,8 @@ impl Facts {
     /// (`branch`, `tag`, `type`, …, `env` as a map, a `"K=V"` string or a list of either).
     /// Unknown keys are ignored; `null` means missing; booleans and numbers are kept as
     /// the strings Ruby would print (equivalent after upstream's casting).
-    pub fn from_json(data: &serde_json::Value) -> Result<Facts, String> {
-        let obj = data
-            .as_object()
-            .ok_or("condition data must be a JSON object")?;
+    pub fn from_json(data: &serde_json::Value) -> Result<Facts, FactsError> {
+        let obj = data.as_object().ok_or(FactsError::NotAnObject)?;
         let mut f = Facts::default();
         for (key, value) in obj {
             let s = env::scalar_to_string(value);
@@ -84,13 +82,42 @@ impl Facts {
     }
 }
 
-fn parse_bool(key: &str, v: &serde_json::Value) -> Result<Option<bool>, String> {
+/// Why JSON facts were refused by [`Facts::from_json`]; it displays as a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactsError {
+    /// The data is not a JSON object.
+    NotAnObject,
+    /// A boolean fact (`fork`, `draft`) holds something else than true, false (or
+    /// those strings) or null: the key and the value given.
+    NotABool {
+        key: String,
+        value: serde_json::Value,
+    },
+}
+
+impl std::fmt::Display for FactsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactsError::NotAnObject => f.write_str("condition data must be a JSON object"),
+            FactsError::NotABool { key, value } => {
+                write!(f, "`{key}` must be true or false, got {value}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FactsError {}
+
+fn parse_bool(key: &str, v: &serde_json::Value) -> Result<Option<bool>, FactsError> {
     match v {
         serde_json::Value::Null => Ok(None),
         serde_json::Value::Bool(b) => Ok(Some(*b)),
         serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
         serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        other => Err(format!("`{key}` must be true or false, got {other}")),
+        other => Err(FactsError::NotABool {
+            key: key.to_string(),
+            value: other.clone(),
+        }),
     }
 }
 
@@ -116,12 +143,14 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     parser::parse(src)
 }
 
-/// Evaluate; an evaluation error counts as false on Travis, callers decide.
-pub fn eval(expr: &Expr, facts: &Facts) -> Result<bool, String> {
-    eval::eval(expr, facts).map_err(|e| e.message)
+/// Evaluate; an evaluation error (upstream's message and the span of the term that
+/// raised; it displays as the message) counts as false on Travis, callers decide.
+pub fn eval(expr: &Expr, facts: &Facts) -> Result<bool, EvalError> {
+    eval::eval(expr, facts)
 }
 
-/// Evaluate, keeping the span of the term that raised on error.
+/// Evaluate, keeping the span of the term that raised on error (the same as [`eval`],
+/// kept for callers that name the span explicitly).
 pub fn eval_spanned(expr: &Expr, facts: &Facts) -> Result<bool, EvalError> {
     eval::eval(expr, facts)
 }
@@ -161,6 +190,31 @@ impl ConditionError {
             ConditionError::Parse(e) => &e.message,
             ConditionError::Eval(e) => &e.message,
         }
+    }
+
+    /// The error as a finding whose span points into the condition text (`file` names
+    /// that text in `--> FILE:LINE:COL`); render it with [`travis_local_diag::render_all`]
+    /// against the exact string that was parsed. A parse error points at one character
+    /// (code `parse_error`), an evaluation error at the term that raised (`eval_error`,
+    /// with a help line: on Travis such a condition counts as false).
+    pub fn to_diagnostic(&self, file: &str) -> travis_local_diag::Diagnostic {
+        use travis_local_diag::{Diagnostic, Level};
+        match self {
+            ConditionError::Parse(e) => Diagnostic::new(
+                Level::Error,
+                "parse_error",
+                format!("invalid condition: {}", e.message),
+            )
+            .with_span(e.offset, e.offset),
+            ConditionError::Eval(e) => Diagnostic::new(
+                Level::Error,
+                "eval_error",
+                format!("condition failed to evaluate: {}", e.message),
+            )
+            .with_span(e.span.start, e.span.end)
+            .with_help("on Travis the condition counts as false"),
+        }
+        .with_file(file)
     }
 }
 

@@ -194,40 +194,33 @@ impl Ctx<'_> {
 
     /// expr := expr_ (OR expr_)*
     fn expr<'a>(&self, i: In<'a>, depth: usize) -> R<'a, (Expr, usize)> {
-        let start = i;
-        let (mut i, (mut lft, mut d)) = self.expr_(i, depth)?;
-        loop {
-            let (j, op) = space(i, |i| opt(alt_or)(i))?;
-            i = j;
-            if op.is_none() {
-                break;
-            }
-            let (j, (rgt, dr)) = self.expr_(i, depth)?;
-            i = j;
-            d = 1 + d.max(dr);
-            if depth + d > MAX_DEPTH {
-                return too_deep(i);
-            }
-            let span = self.span(start, i);
-            lft = Expr {
-                kind: ExprKind::Or(Box::new(lft), Box::new(rgt)),
-                span,
-            };
-        }
-        Ok((i, (lft, d)))
+        self.chain(i, depth, alt_or, Self::expr_, ExprKind::Or)
     }
 
     /// expr_ := oprd (AND oprd)*
     fn expr_<'a>(&self, i: In<'a>, depth: usize) -> R<'a, (Expr, usize)> {
+        self.chain(i, depth, alt_and, Self::oprd, ExprKind::And)
+    }
+
+    /// `sub (op sub)*`, left-associative, each step one level deeper (checked against
+    /// [`MAX_DEPTH`]); `kind` builds the node of one `op`.
+    fn chain<'a>(
+        &self,
+        i: In<'a>,
+        depth: usize,
+        op: fn(In<'a>) -> R<'a, ()>,
+        sub: fn(&Self, In<'a>, usize) -> R<'a, (Expr, usize)>,
+        kind: fn(Box<Expr>, Box<Expr>) -> ExprKind,
+    ) -> R<'a, (Expr, usize)> {
         let start = i;
-        let (mut i, (mut lft, mut d)) = self.oprd(i, depth)?;
+        let (mut i, (mut lft, mut d)) = sub(self, i, depth)?;
         loop {
-            let (j, op) = space(i, |i| opt(alt_and)(i))?;
+            let (j, found) = space(i, |i| opt(op)(i))?;
             i = j;
-            if op.is_none() {
+            if found.is_none() {
                 break;
             }
-            let (j, (rgt, dr)) = self.oprd(i, depth)?;
+            let (j, (rgt, dr)) = sub(self, i, depth)?;
             i = j;
             d = 1 + d.max(dr);
             if depth + d > MAX_DEPTH {
@@ -235,7 +228,7 @@ impl Ctx<'_> {
             }
             let span = self.span(start, i);
             lft = Expr {
-                kind: ExprKind::And(Box::new(lft), Box::new(rgt)),
+                kind: kind(Box::new(lft), Box::new(rgt)),
                 span,
             };
         }
@@ -291,39 +284,9 @@ impl Ctx<'_> {
         // in_list: IN is matched as a prefix; a missing `(` leaves a list-less IN.
         let (i, op) = space(i, |i| opt(alt_in)(i))?;
         if let Some(negated) = op {
-            let (i, open) = space(i, |i| opt(tag("("))(i))?;
-            if open.is_none() {
-                return Ok((
-                    i,
-                    mk(
-                        ExprKind::In {
-                            lhs: lft,
-                            list: None,
-                            negated,
-                        },
-                        i,
-                    ),
-                ));
-            }
-            let (i, items) = space(i, |i| self.list(i, depth + 1))?;
-            if items.is_empty() {
-                return fail(i, "expected a list of values");
-            }
-            let (i, close) = opt(tag(")"))(i)?;
-            if close.is_none() {
-                return fail(i, "expected `)`");
-            }
-            return Ok((
-                i,
-                mk(
-                    ExprKind::In {
-                        lhs: lft,
-                        list: Some(items),
-                        negated,
-                    },
-                    i,
-                ),
-            ));
+            let (i, list) = self.in_list(i, depth)?;
+            let lhs = lft;
+            return Ok((i, mk(ExprKind::In { lhs, list, negated }, i)));
         }
 
         // is_pred: `IS` without a predicate falls through (having consumed `IS`).
@@ -390,6 +353,23 @@ impl Ctx<'_> {
                 span,
             },
         ))
+    }
+
+    /// The list after `IN`: `(a, b)`, or None without the `(`.
+    fn in_list<'a>(&self, i: In<'a>, depth: usize) -> R<'a, Option<Vec<Operand>>> {
+        let (i, open) = space(i, |i| opt(tag("("))(i))?;
+        if open.is_none() {
+            return Ok((i, None));
+        }
+        let (i, items) = space(i, |i| self.list(i, depth + 1))?;
+        if items.is_empty() {
+            return fail(i, "expected a list of values");
+        }
+        let (i, close) = opt(tag(")"))(i)?;
+        if close.is_none() {
+            return fail(i, "expected `)`");
+        }
+        Ok((i, Some(items)))
     }
 
     /// operand := var | call | val, or "expected an operand".

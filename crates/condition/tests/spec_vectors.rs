@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 use travis_local_condition::{evaluate_str, parse, ConditionError, Facts};
 
+mod common;
+use common::{json_lines, norm};
+
 fn vectors_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/conditions");
     if dir.is_dir() {
@@ -29,32 +32,7 @@ fn vectors_dir() -> Option<PathBuf> {
 }
 
 fn lines(name: &str) -> Option<Vec<Value>> {
-    let path = vectors_dir()?.join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Some(
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: bad JSON line {l}: {e}"))
-            })
-            .collect(),
-    )
-}
-
-/// Normalise upstream's tree for comparison: lower-case call names.
-fn norm(v: &Value) -> Value {
-    match v {
-        Value::Array(items) => {
-            let mut items: Vec<Value> = items.iter().map(norm).collect();
-            if items.len() == 3 && items[0] == "call" {
-                if let Value::String(s) = &items[1] {
-                    items[1] = Value::String(s.to_lowercase());
-                }
-            }
-            Value::Array(items)
-        }
-        other => other.clone(),
-    }
+    Some(json_lines(&vectors_dir()?.join(name)))
 }
 
 #[test]

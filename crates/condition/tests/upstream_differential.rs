@@ -8,30 +8,14 @@ use std::path::PathBuf;
 use serde_json::Value;
 use travis_local_condition::{eval_spanned, parse, Facts};
 
+mod common;
+use common::{json_lines, norm};
+
 fn fixture(name: &str) -> Vec<Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/conditions")
         .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
-}
-
-/// Upstream keeps the spelling of call names (`ENV`); we normalise to lower case.
-fn norm(v: &Value) -> Value {
-    match v {
-        Value::Array(items) => {
-            let mut items: Vec<Value> = items.iter().map(norm).collect();
-            if items.len() == 3 && items[0] == "call" {
-                if let Value::String(s) = &items[1] {
-                    items[1] = Value::String(s.to_lowercase());
-                }
-            }
-            Value::Array(items)
-        }
-        other => other.clone(),
-    }
+    json_lines(&path)
 }
 
 #[test]

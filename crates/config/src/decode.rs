@@ -5,6 +5,11 @@
 //! downcase, value aliases, env var splitting, cache, defaults) and validations
 //! (unknown/deprecated keys, invalid types, unknown values, secure alerts, formats,
 //! conditions), recording a JSON pointer → byte span for every value produced.
+//!
+//! This file holds the walk (type selection, maps, sequences, shorthands, `if:`
+//! checks); its parts live in `decode/`: `keys` (key fixes), `defaults` (prefix key, key
+//! order, defaults, required keys), `scalars` (scalars per kind), `env` (`env` entries),
+//! `providers` (deploy providers).
 
 use crate::diag::{Diagnostic, Level};
 use crate::schema::{compiled, Kind, Schema};
@@ -13,7 +18,15 @@ use serde_json::{json, Map, Value as J};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+mod defaults;
+mod env;
+mod keys;
+mod providers;
 mod scalars;
+
+use defaults::*;
+use keys::*;
+use providers::*;
 
 pub struct Decoder<'a> {
     pub file: &'a str,
@@ -76,6 +89,21 @@ fn ty_name(t: T) -> &'static str {
 
 const TRUE_STRS: &[&str] = &["true", "on", "yes", "enabled", "required"];
 const FALSE_STRS: &[&str] = &["false", "off", "no", "disabled", "not required"];
+
+/// A boolean scalar, or a string scalar that `cast` reads as one.
+fn as_bool(n: &Node, cast: impl Fn(&str) -> Option<bool>) -> Option<bool> {
+    match &n.value {
+        Value::Scalar {
+            value: Scalar::Bool(b),
+            ..
+        } => Some(*b),
+        Value::Scalar {
+            value: Scalar::Str(v),
+            ..
+        } => cast(v),
+        _ => None,
+    }
+}
 
 fn scalar_str(n: &Node) -> Option<&str> {
     match &n.value {
@@ -362,26 +390,31 @@ impl<'a> Decoder<'a> {
         );
     }
 
+    /// travis-yml's `unexpected_seq`: a sequence given where one value is expected, of
+    /// which the first is used.
+    fn unexpected_seq(&mut self, first: &Node, path: &str, span: Span, help: Option<&str>) {
+        let v = first.to_json();
+        self.msg(
+            Level::Warn,
+            path,
+            "unexpected_seq",
+            json!({"value": v}),
+            Some(span),
+            format!("unexpected sequence, using the first value ({})", short(&v)),
+            help.map(str::to_string),
+        );
+    }
+
     /// A map-typed key given something else: `enabled` shorthands (`addons: {x: true}`),
     /// cache shorthands, prefix keys (`deploy: heroku`), a sequence of maps (first one
     /// used), null, or an invalid type.
     fn map_from_other(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         if s.changes.iter().any(|c| c == "enable") && s.prop("enabled").is_some() {
-            let b = match &n.value {
-                Value::Scalar {
-                    value: Scalar::Bool(b),
-                    ..
-                } => Some(*b),
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } if v == "yes" => Some(true),
-                Value::Scalar {
-                    value: Scalar::Str(v),
-                    ..
-                } if v == "no" => Some(false),
+            let b = as_bool(n, |v| match v {
+                "yes" => Some(true),
+                "no" => Some(false),
                 _ => None,
-            };
+            });
             if let Some(b) = b {
                 let mut m = Map::new();
                 m.insert("enabled".into(), J::Bool(b));
@@ -408,16 +441,7 @@ impl<'a> Decoder<'a> {
         if let Value::Seq(items) = &n.value {
             if let Some(first) = items.first() {
                 if ty(first) == T::Map {
-                    let v = first.to_json();
-                    self.msg(
-                        Level::Warn,
-                        path,
-                        "unexpected_seq",
-                        json!({"value": v}),
-                        Some(n.span),
-                        format!("unexpected sequence, using the first value ({})", short(&v)),
-                        None,
-                    );
+                    self.unexpected_seq(first, path, n.span, None);
                     return self.map(s, first, path, ptr);
                 }
             }
@@ -430,148 +454,6 @@ impl<'a> Decoder<'a> {
         }
         self.invalid_type("map", n, path);
         n.to_json()
-    }
-
-    /// Key fixes of one map (travis-yml's `fix`): known keys kept, aliases, near misses,
-    /// cleaned-up and moved keys resolved, unknown keys reported; unknown (and private)
-    /// keys first, as travis-yml re-inserts the known ones. About 130 lines: one loop over
-    /// the entries whose branches (alias, misspelling, clean-up, move, unknown) each
-    /// report one finding; splitting it would scatter travis-yml's precedence order.
-    #[allow(clippy::type_complexity)]
-    fn fix_keys<'n>(
-        &mut self,
-        s: &Arc<Schema>,
-        props: &[(String, Arc<Schema>)],
-        strict: bool,
-        entries: &'n [(Key, Node)],
-        path: &str,
-    ) -> Vec<(String, &'n Key, &'n Node, bool)> {
-        let prop = |name: &str| s.prop(name).cloned();
-        let alias_of = |name: &str| s.alias_of(name).cloned();
-        let mut fixed: Vec<(String, &Key, &Node, bool)> = Vec::new(); // (name, key, node, moved)
-        let mut moved: Vec<(String, &Key, &Node)> = Vec::new();
-        for (k, v) in entries {
-            if props.is_empty() || s.index.contains_key(&k.name) || is_custom(&k.name) {
-                fixed.push((k.name.clone(), k, v, false));
-                continue;
-            }
-            let name = k.name.clone();
-            if matches!(
-                name.as_str(),
-                ".configured" | ".result" | "fetching_failed" | "parsing_failed"
-            ) {
-                continue;
-            }
-            let mut new: Option<(String, Level, &str)> = None;
-            let dealias = |key: &str| alias_of(key).or_else(|| alias_of(&key.replace('-', "_")));
-            if let Some(other) = dealias(&name) {
-                new = Some((other, Level::Info, "alias_key"));
-            } else {
-                let stripped = name.trim().to_string();
-                let underscored = name.replace('-', "_");
-                let cleaned = clean_key(&name);
-                if stripped != name && (prop(&stripped).is_some() || dealias(&stripped).is_some()) {
-                    let t = dealias(&stripped).unwrap_or(stripped);
-                    new = Some((t, Level::Warn, "strip_key"));
-                } else if underscored != name
-                    && (prop(&underscored).is_some() || dealias(&underscored).is_some())
-                {
-                    let t = dealias(&underscored).unwrap_or(underscored);
-                    new = Some((t, Level::Info, "underscore_key"));
-                } else if cleaned != name
-                    && (prop(&cleaned).is_some() || dealias(&cleaned).is_some())
-                {
-                    let t = dealias(&cleaned).unwrap_or(cleaned);
-                    new = Some((t, Level::Warn, "clean_key"));
-                } else if strict {
-                    let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
-                    for (_, ps) in props.iter() {
-                        for a in &ps.aliases {
-                            names.push(a.as_str());
-                        }
-                    }
-                    names.retain(|n| !R_KEYS.contains(n));
-                    if let Some(m) = levenshtein_match(names.into_iter(), &name) {
-                        let t = alias_of(&m).unwrap_or(m);
-                        new = Some((t, Level::Warn, "find_key"));
-                    }
-                }
-            }
-            match new {
-                Some((target, level, code)) => {
-                    if code == "alias_key" {
-                        self.msg(
-                            level,
-                            path,
-                            code,
-                            json!({"alias": name, "key": target}),
-                            Some(k.span),
-                            format!("the key {name} is an alias for {target}, using {target}"),
-                            None,
-                        );
-                        if entries.iter().any(|(kk, _)| kk.name == target) {
-                            self.msg(
-                                Level::Error,
-                                path,
-                                "overwrite",
-                                json!({"key": name, "other": target}),
-                                Some(k.span),
-                                format!(
-                                    "both {name} and {target} given. {name} overwrites {target}"
-                                ),
-                                None,
-                            );
-                        }
-                    } else {
-                        let (message, help) = match code {
-                            "find_key" => (
-                                format!("unknown key `{name}`, did you mean `{target}`?"),
-                                Some(format!("travis-yml uses `{target}`")),
-                            ),
-                            "strip_key" => (format!("key `{name}` contains whitespace, using `{target}`"), None),
-                            "underscore_key" => (format!("key `{name}` is not underscored, using `{target}`"), None),
-                            _ => (format!("key `{name}` contains unsupported characters, using `{target}`"), None),
-                        };
-                        self.msg(
-                            level,
-                            path,
-                            code,
-                            json!({"original": name, "key": target}),
-                            Some(k.span),
-                            message,
-                            help,
-                        );
-                    }
-                    // a renamed key takes the place of an existing target key (Ruby Hash
-                    // assignment keeps position), otherwise it is appended at the end
-                    moved.push((target, k, v));
-                }
-                None => fixed.push((name, k, v, false)),
-            }
-        }
-        // First position of each name in `fixed` (a hash map, not a scan per moved key).
-        let mut slot_of: HashMap<String, usize> = HashMap::with_capacity(fixed.len());
-        for (i, e) in fixed.iter().enumerate() {
-            slot_of.entry(e.0.clone()).or_insert(i);
-        }
-        for (target, k, v) in moved {
-            if let Some(&i) = slot_of.get(&target) {
-                let slot = &mut fixed[i];
-                slot.1 = k;
-                slot.2 = v;
-                slot.3 = true;
-            } else {
-                slot_of.insert(target.clone(), fixed.len());
-                fixed.push((target, k, v, true));
-            }
-        }
-        // unknown (and private) keys come first, as travis-yml re-inserts known keys
-        let (unknown_first, known): (Vec<_>, Vec<_>) = fixed
-            .into_iter()
-            .partition(|e| !props.is_empty() && prop(&e.0).is_none());
-        let mut fixed = unknown_first;
-        fixed.extend(known);
-        fixed
     }
 
     /// One entry of a map after the key fixes: a known key walked with its schema (and
@@ -643,43 +525,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// travis-yml's `missing`: the defaults of absent keys (an info finding each).
-    fn add_defaults(
-        &mut self,
-        props: &[(String, Arc<Schema>)],
-        path: &str,
-        out: &mut Map<String, J>,
-    ) {
-        for (k, ps) in props {
-            if ps.defaults.is_empty() || out.get(k).map(|v| !v.is_null()).unwrap_or(false) {
-                continue;
-            }
-            if let Some(d) = self.default_for(ps, out) {
-                self.msg(
-                    Level::Info,
-                    path,
-                    "default",
-                    json!({"key": k, "default": d}),
-                    None,
-                    format!("missing {k}, using the default {d}"),
-                    None,
-                );
-                let val = if matches!(ps.type_name(), "seq") || is_seq_schema(ps) {
-                    J::Array(vec![d])
-                } else {
-                    d
-                };
-                out.insert(k.clone(), val);
-            }
-        }
-    }
-
     /// A map, in travis-yml's order of steps: non-map shorthands ([`Self::map_from_other`]),
     /// key fixes ([`Self::fix_keys`]), the prefix key, positions of required and defaulted
     /// keys, each entry ([`Self::map_entry`]), inheritance, defaults
-    /// ([`Self::add_defaults`]), the final key order and required keys. It stays one
-    /// function (about 170 lines) because the steps share the placeholder order of `out`
-    /// and the deploy provider context, which travis-yml's output depends on.
+    /// ([`Self::add_defaults`]), the final key order and required keys. The steps share
+    /// the placeholder order of `out` and the deploy provider context, which
+    /// travis-yml's output depends on.
     fn map(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
         // non-map values: cache shorthand, prefix, pick
         let secure_prefix =
@@ -694,16 +545,7 @@ impl<'a> Decoder<'a> {
                 pattern,
                 strict,
             } => (props, pattern, *strict || !props.is_empty()),
-            _ => {
-                // free-form object: keep everything
-                let mut out = Map::new();
-                for (k, v) in entries {
-                    let p = self.cp(ptr, &k.name);
-                    self.span(p, v.span);
-                    out.insert(k.name.clone(), v.to_json());
-                }
-                return J::Object(out);
-            }
+            _ => return self.free_object(entries, ptr),
         };
         let prop = |name: &str| s.prop(name).cloned();
 
@@ -712,76 +554,25 @@ impl<'a> Decoder<'a> {
 
         // 2. prefix for maps with unknown keys (env: {FOO: 1} → env: {jobs: {FOO: 1}})
         let holder: (Key, Node);
-        if let Some((pk, only_str)) = &s.prefix {
-            if !only_str && !fixed.iter().any(|e| &e.0 == pk) {
-                let unknown: Vec<usize> = fixed
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| prop(&e.0).is_none())
-                    .map(|(i, _)| i)
-                    .collect();
-                if !unknown.is_empty() && !props.is_empty() {
-                    let inner: Vec<(Key, Node)> = unknown
-                        .iter()
-                        .map(|i| (fixed[*i].1.clone(), fixed[*i].2.clone()))
-                        .collect();
-                    let first = &fixed[unknown[0]];
-                    let key = Key {
-                        name: pk.clone(),
-                        span: first.1.span,
-                        anchored: false,
-                    };
-                    let sp = (
-                        first.1.span.0,
-                        inner.last().map(|x| x.1.span.1).unwrap_or(first.1.span.1),
-                    );
-                    let node = Node {
-                        value: Value::Map(inner),
-                        span: sp,
-                    };
-                    let mut moved_in = vec![false; fixed.len()];
-                    for &i in &unknown {
-                        moved_in[i] = true;
-                    }
-                    let keep: Vec<_> = fixed
-                        .into_iter()
-                        .zip(moved_in)
-                        .filter(|(_, m)| !m)
-                        .map(|(e, _)| e)
-                        .collect();
-                    holder = (key, node);
-                    fixed = vec![(pk.clone(), &holder.0, &holder.1, false)];
-                    fixed.extend(keep);
-                }
+        if let Some((entry, unknown)) = prefix_entry(s, props, &fixed) {
+            let mut moved_in = vec![false; fixed.len()];
+            for &i in &unknown {
+                moved_in[i] = true;
             }
+            let keep: Vec<_> = fixed
+                .into_iter()
+                .zip(moved_in)
+                .filter(|(_, m)| !m)
+                .map(|(e, _)| e)
+                .collect();
+            holder = entry;
+            fixed = vec![(holder.0.name.clone(), &holder.0, &holder.1, false)];
+            fixed.extend(keep);
         }
 
         // 3. required + defaults first (travis-yml's `missing`)
-        let mut order: Vec<String> = Vec::new();
-        for r in &s.required {
-            order.push(r.clone());
-        }
-        for (k, ps) in props {
-            if !ps.defaults.is_empty()
-                && ps.defaults.iter().any(|d| d.get("value").is_some())
-                && !order.contains(k)
-            {
-                order.push(k.clone());
-            }
-        }
-        let mut out = Map::new();
-        let present: HashSet<String> = fixed.iter().map(|e| e.0.clone()).collect();
-        for e in fixed
-            .iter()
-            .filter(|e| !props.is_empty() && prop(&e.0).is_none())
-        {
-            out.insert(e.0.clone(), J::Null);
-        }
-        for k in &order {
-            if present.contains(k) {
-                out.insert(k.clone(), J::Null); // placeholder keeps position
-            }
-        }
+        let order = key_order(s, props);
+        let mut out = placeholders(s, props, &fixed, &order);
 
         let is_deploy_entry = path.ends_with("deploy") && s.prop("provider").is_some();
         let saved_provider = self.provider.clone();
@@ -811,60 +602,26 @@ impl<'a> Decoder<'a> {
         self.add_defaults(props, path, &mut out);
         // reorder so defaults sit where travis-yml puts them: required/default keys first
         if !order.is_empty() {
-            let mut re = Map::new();
-            for e in fixed
+            let unknown = fixed
                 .iter()
                 .filter(|e| !props.is_empty() && prop(&e.0).is_none())
-            {
-                if let Some(v) = out.get(&e.0) {
-                    re.insert(e.0.clone(), v.clone());
-                }
-            }
-            for k in &order {
-                if let Some(v) = out.get(k) {
-                    re.insert(k.clone(), v.clone());
-                }
-            }
-            for (k, v) in out {
-                if !re.contains_key(&k) {
-                    re.insert(k, v);
-                }
-            }
-            out = re;
+                .map(|e| &e.0);
+            out = reorder(out, unknown, &order);
         }
-        for r in &s.required {
-            if !out.contains_key(r) && path != "root" {
-                self.msg(
-                    Level::Error,
-                    path,
-                    "required",
-                    json!({"key": r}),
-                    Some(n.span),
-                    format!("missing required key: {r}"),
-                    None,
-                );
-            }
-        }
+        self.check_required(s, &out, path, n.span);
         self.provider = saved_provider;
         J::Object(out)
     }
 
-    fn default_for(&self, ps: &Schema, siblings: &Map<String, J>) -> Option<J> {
-        for d in &ps.defaults {
-            let Some(v) = d.get("value") else { continue };
-            let ok_only = d
-                .get("only")
-                .map(|c| cond_matches(c, siblings))
-                .unwrap_or(true);
-            let ok_except = d
-                .get("except")
-                .map(|c| !cond_matches(c, siblings))
-                .unwrap_or(true);
-            if ok_only && ok_except {
-                return Some(v.clone());
-            }
+    /// A map whose schema is a free-form object: every entry kept as it is.
+    fn free_object(&mut self, entries: &[(Key, Node)], ptr: &str) -> J {
+        let mut out = Map::new();
+        for (k, v) in entries {
+            let p = self.cp(ptr, &k.name);
+            self.span(p, v.span);
+            out.insert(k.name.clone(), v.to_json());
         }
-        None
+        J::Object(out)
     }
 
     fn cache_shorthand(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
@@ -1028,91 +785,6 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// One `env` entry → zero or more var maps.
-    fn env_item(&mut self, it: &Node, path: &str, ptr: &str) -> Option<Vec<J>> {
-        match &it.value {
-            Value::Scalar { value, .. } => match value {
-                Scalar::Null => Some(vec![json!({})]),
-                _ => {
-                    let s = match value {
-                        Scalar::Str(s) => s.clone(),
-                        other => Node {
-                            value: Value::Scalar {
-                                value: other.clone(),
-                                text: String::new(),
-                                style: crate::yaml::Style::Plain,
-                                tag: None,
-                            },
-                            span: it.span,
-                        }
-                        .to_json()
-                        .to_string(),
-                    };
-                    match crate::env_vars::split(&s) {
-                        Ok(pairs) => {
-                            let mut m = Map::new();
-                            for (k, v) in pairs {
-                                self.span(self.cp(ptr, &k), it.span);
-                                m.insert(k, J::String(v));
-                            }
-                            Some(vec![J::Object(m)])
-                        }
-                        Err(_) => {
-                            self.msg(
-                                Level::Error,
-                                path,
-                                "invalid_env_var",
-                                json!({"var": s}),
-                                Some(it.span),
-                                format!("invalid env var: {s}"),
-                                Some("quotes in env strings must be balanced".into()),
-                            );
-                            Some(vec![json!({})])
-                        }
-                    }
-                }
-            },
-            Value::Map(m) => {
-                let mut out = Map::new();
-                for (k, v) in m {
-                    let cptr = self.cp(ptr, &k.name);
-                    self.span(cptr, v.span);
-                    let val = if k.name == "secure" && m.len() == 1 {
-                        if v.is_null() {
-                            let p = format!("{path}.secure");
-                            self.msg(
-                                Level::Warn,
-                                &p,
-                                "empty",
-                                json!({"key": p}),
-                                Some(k.span),
-                                format!("dropping empty key: {p}"),
-                                None,
-                            );
-                            return Some(vec![]);
-                        }
-                        v.to_json()
-                    } else {
-                        match &v.value {
-                            Value::Map(mm) if mm.len() == 1 && mm[0].0.name == "secure" => {
-                                v.to_json()
-                            }
-                            Value::Scalar {
-                                value: Scalar::Str(s),
-                                ..
-                            } => J::String(s.clone()),
-                            Value::Scalar { .. } => v.to_json(),
-                            _ => v.to_json(),
-                        }
-                    };
-                    out.insert(k.name.clone(), val);
-                }
-                Some(vec![J::Object(out)])
-            }
-            Value::Seq(_) => None,
-        }
-    }
-
     /// A scalar value: a one-item sequence where a scalar belongs is unwrapped (with a
     /// warning), then the value is checked and converted by its kind.
     fn scalar(&mut self, s: &Arc<Schema>, n: &Node, path: &str, ptr: &str) -> J {
@@ -1121,16 +793,7 @@ impl<'a> Decoder<'a> {
         let n = match &n.value {
             Value::Seq(items) => match items.first() {
                 Some(first) => {
-                    let v = first.to_json();
-                    self.msg(
-                        Level::Warn,
-                        path,
-                        "unexpected_seq",
-                        json!({"value": v}),
-                        Some(n.span),
-                        format!("unexpected sequence, using the first value ({})", short(&v)),
-                        Some("this key takes a single value".into()),
-                    );
+                    self.unexpected_seq(first, path, n.span, Some("this key takes a single value"));
                     first
                 }
                 None => return J::Null,
@@ -1207,119 +870,6 @@ fn inherit_notifications(out: &mut Map<String, J>) {
                 }
             }
         }
-    }
-}
-
-fn is_seq_schema(s: &Schema) -> bool {
-    match &s.kind {
-        Kind::Seq(_) => true,
-        Kind::Any(alts) => alts
-            .first()
-            .map(|a| a.normal && matches!(a.kind, Kind::Seq(_)))
-            .unwrap_or(false),
-        _ => false,
-    }
-}
-
-fn cond_matches(c: &J, siblings: &Map<String, J>) -> bool {
-    let Some(obj) = c.as_object() else {
-        return false;
-    };
-    obj.iter().all(|(k, allowed)| {
-        let allowed: Vec<&str> = allowed
-            .as_array()
-            .map(|a| a.iter().filter_map(J::as_str).collect())
-            .unwrap_or_default();
-        match siblings.get(k) {
-            Some(J::String(s)) => allowed.contains(&s.as_str()),
-            Some(J::Array(a)) => a.iter().filter_map(J::as_str).any(|s| allowed.contains(&s)),
-            _ => {
-                // absent: use the schema default of that key for the comparison
-                match k.as_str() {
-                    "os" => allowed.contains(&"linux"),
-                    "language" => allowed.contains(&"ruby"),
-                    _ => false,
-                }
-            }
-        }
-    })
-}
-
-fn provider_name(s: &Schema) -> Option<String> {
-    let s = match &s.kind {
-        Kind::Any(alts) => alts.iter().find(|a| a.prop("provider").is_some())?.clone(),
-        _ => return provider_from_map(s),
-    };
-    provider_from_map(&s)
-}
-
-fn provider_from_map(s: &Schema) -> Option<String> {
-    match &s.prop("provider")?.kind {
-        Kind::Str {
-            enumeration: Some(e),
-            ..
-        } => e.first().cloned(),
-        _ => None,
-    }
-}
-
-/// Deploy entry whose provider is missing or unknown: the keys every provider shares.
-fn generic_provider() -> Schema {
-    static G: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
-    G.get_or_init(|| {
-        let c = crate::schema::compiled();
-        let base = c
-            .root
-            .prop("deploy")
-            .and_then(first_map)
-            .map(|m| (*m).clone());
-        let mut s = match base {
-            Some(s) => s,
-            None => {
-                let mut s = (*c.root).clone();
-                s.kind = Kind::Object;
-                return s;
-            }
-        };
-        if let Kind::Map { props, .. } = &mut s.kind {
-            props.retain(|(k, _)| {
-                matches!(
-                    k.as_str(),
-                    "provider"
-                        | "on"
-                        | "run"
-                        | "allow_failure"
-                        | "cleanup"
-                        | "skip_cleanup"
-                        | "edge"
-                )
-            });
-            for (k, p) in props.iter_mut() {
-                if k == "provider" {
-                    let mut np = (**p).clone();
-                    np.kind = Kind::Str {
-                        enumeration: None,
-                        values: Default::default(),
-                        pattern: None,
-                    };
-                    *p = Arc::new(np);
-                }
-            }
-        }
-        s.reindex();
-        s.required = vec!["provider".into()];
-        s
-    })
-    .clone()
-}
-
-/// The first map schema found under `s` (through seqs and anyOfs).
-fn first_map(s: &Arc<Schema>) -> Option<Arc<Schema>> {
-    match &s.kind {
-        Kind::Map { .. } => Some(s.clone()),
-        Kind::Seq(i) => first_map(i),
-        Kind::Any(alts) => alts.iter().find_map(first_map),
-        _ => None,
     }
 }
 

@@ -10,7 +10,9 @@
 
 pub mod cond_map;
 pub mod decode;
-pub mod diag;
+/// The diagnostic type and its renderer live in `travis-local-diag`, shared with the
+/// condition and matrix crates; re-exported here so callers keep `config::diag`.
+pub use travis_local_diag as diag;
 pub mod env_vars;
 pub mod limits;
 pub mod local;
@@ -18,7 +20,7 @@ pub mod schema;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Level};
-pub use limits::Limits;
+pub use limits::{LimitError, Limits};
 pub use yaml::yaml_to_json;
 
 use std::collections::HashMap;
@@ -61,13 +63,11 @@ impl Loaded {
     /// Human rendering of the findings at `min` level or above (e.g. `Level::Warn` to
     /// leave out the `default` infos), separated by blank lines.
     pub fn render_level(&self, min: Level, color: bool) -> String {
-        let idx = yaml::LineIndex::new(&self.text);
-        let mut out = String::new();
-        for d in self.diagnostics.iter().filter(|d| d.level >= min) {
-            out.push_str(&d.render_human(&self.text, &idx, color));
-            out.push_str("\n\n");
-        }
-        out
+        diag::render_all(
+            self.diagnostics.iter().filter(|d| d.level >= min),
+            &self.text,
+            color,
+        )
     }
 }
 

@@ -59,15 +59,40 @@ impl Default for Limits {
     }
 }
 
+/// An invalid limit variable: its name, the value given and what was expected. It
+/// displays as `NAME: expected ..., got `VALUE`` (the value is shown: these are sizes,
+/// not secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitError {
+    pub variable: String,
+    pub value: String,
+    /// `a positive whole number` or `a size in bytes such as 33554432, 64M or 1GiB`.
+    pub expected: &'static str,
+}
+
+impl std::fmt::Display for LimitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got `{}`",
+            self.variable,
+            self.expected,
+            self.value.escape_debug()
+        )
+    }
+}
+
+impl std::error::Error for LimitError {}
+
 impl Limits {
     /// The defaults, overridden by the environment variables. An invalid value is an
-    /// error naming the variable (its value is shown: these are sizes, not secrets).
-    pub fn from_env() -> Result<Limits, String> {
+    /// error naming the variable.
+    pub fn from_env() -> Result<Limits, LimitError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Like [`Limits::from_env`], with the variables looked up by `get`.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Limits, String> {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Limits, LimitError> {
         let mut l = Limits::default();
         if let Some(v) = get(ENV_MAX_CONFIG_BYTES) {
             l.max_config_bytes = parse_size(ENV_MAX_CONFIG_BYTES, &v)?;
@@ -92,24 +117,24 @@ fn to_usize(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
 }
 
-fn parse_count(name: &str, v: &str) -> Result<u64, String> {
+fn parse_count(name: &str, v: &str) -> Result<u64, LimitError> {
     let t = v.trim().replace('_', "");
     match t.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!(
-            "{name}: expected a positive whole number, got `{}`",
-            v.escape_debug()
-        )),
+        _ => Err(LimitError {
+            variable: name.to_string(),
+            value: v.to_string(),
+            expected: "a positive whole number",
+        }),
     }
 }
 
 /// `123`, `64k`, `64K`, `64KiB`, `32M`, `32MiB`, `1G`, `1GiB` (binary multiples).
-pub fn parse_size(name: &str, v: &str) -> Result<u64, String> {
-    let bad = || {
-        format!(
-            "{name}: expected a size in bytes such as 33554432, 64M or 1GiB, got `{}`",
-            v.escape_debug()
-        )
+pub fn parse_size(name: &str, v: &str) -> Result<u64, LimitError> {
+    let bad = || LimitError {
+        variable: name.to_string(),
+        value: v.to_string(),
+        expected: "a size in bytes such as 33554432, 64M or 1GiB",
     };
     let t = v.trim().replace('_', "");
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -139,7 +164,7 @@ mod tests {
         assert_eq!(parse_size("X", "32MiB").unwrap(), 32 << 20);
         assert_eq!(parse_size("X", " 1G ").unwrap(), 1 << 30);
         for bad in ["", "0", "-1", "12 parsecs", "1T", "99999999999999999999"] {
-            let e = parse_size("X", bad).unwrap_err();
+            let e = parse_size("X", bad).unwrap_err().to_string();
             assert!(e.starts_with("X: expected a size"), "{e}");
         }
     }
@@ -157,7 +182,8 @@ mod tests {
         assert_eq!(l.alias_bytes, DEFAULT_ALIAS_BYTES);
         let e =
             Limits::from_lookup(|n| (n == ENV_MAX_ALIAS_NODES).then(|| "lots".into())).unwrap_err();
-        assert!(e.contains(ENV_MAX_ALIAS_NODES), "{e}");
+        assert_eq!(e.variable, ENV_MAX_ALIAS_NODES);
+        assert!(e.to_string().contains(ENV_MAX_ALIAS_NODES), "{e}");
         assert_eq!(Limits::from_lookup(|_| None).unwrap(), Limits::default());
     }
 }

@@ -131,22 +131,56 @@ pub fn path_in(root: &Path) -> PathBuf {
     root.join(".travis-local").join("config.yml")
 }
 
+/// Why `.travis-local/config.yml` could not be read (a missing file is no error: an
+/// empty config). It displays as a message naming the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalLoadError {
+    /// Reading the file failed: its path, the I/O error's kind and message.
+    Unreadable {
+        path: PathBuf,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
+    /// The file is not UTF-8 text: its path and the offset of the first invalid byte.
+    NotUtf8 { path: PathBuf, offset: usize },
+}
+
+impl std::fmt::Display for LocalLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LocalLoadError::Unreadable { path, message, .. } => {
+                write!(f, "cannot read {}: {message}", path.display())
+            }
+            LocalLoadError::NotUtf8 { path, offset } => write!(
+                f,
+                "{}: not UTF-8 text (invalid byte at offset {offset})",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LocalLoadError {}
+
 impl LocalConfig {
     /// Read `<root>/.travis-local/config.yml`; a missing file is an empty config. An
     /// unreadable file is an `Err` naming it.
-    pub fn load(root: &Path) -> Result<LocalConfig, String> {
+    pub fn load(root: &Path) -> Result<LocalConfig, LocalLoadError> {
         let path = path_in(root);
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Ok(LocalConfig::parse(&path, &text)),
-                Err(e) => Err(format!(
-                    "{}: not UTF-8 text (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                )),
+                Err(e) => Err(LocalLoadError::NotUtf8 {
+                    offset: e.utf8_error().valid_up_to(),
+                    path,
+                }),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LocalConfig::default()),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => Err(LocalLoadError::Unreadable {
+                path,
+                kind: e.kind(),
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -244,13 +278,7 @@ impl LocalConfig {
 
     /// Human rendering of the findings (caret under each), separated by blank lines.
     pub fn render_human(&self, color: bool) -> String {
-        let idx = yaml::LineIndex::new(&self.text);
-        let mut out = String::new();
-        for d in &self.diagnostics {
-            out.push_str(&d.render_human(&self.text, &idx, color));
-            out.push_str("\n\n");
-        }
-        out
+        crate::diag::render_all(&self.diagnostics, &self.text, color)
     }
 
     /// Each finding on one line: `FILE:LINE:COL: LEVEL[CODE]: MESSAGE (HELP)`.
@@ -277,8 +305,7 @@ impl LocalConfig {
 
     /// 1-based (line, column) of a finding's start, for one-line messages.
     pub fn line_col(&self, d: &Diagnostic) -> (usize, usize) {
-        let off = d.span.map(|s| s.0).unwrap_or(0);
-        yaml::LineIndex::new(&self.text).line_col(&self.text, off)
+        d.line_col(&self.text, &yaml::LineIndex::new(&self.text))
     }
 }
 

@@ -174,213 +174,243 @@ impl<'a> Compiler<'a> {
         Some(cur)
     }
 
+    /// One schema node: a `$ref`, an `allOf`, an `anyOf` or a typed node, with the node's
+    /// own facts (aliases, defaults, ...) applied on top.
     fn compile(&mut self, v: &J) -> Arc<Schema> {
-        let base: Arc<Schema> = if let Some(r) = v.get("$ref").and_then(J::as_str) {
-            let target = if r == "#/definitions/type/secure" {
-                Arc::new(Schema::new(Kind::Secure))
-            } else if let Some(s) = self.memo.get(r) {
-                s.clone()
-            } else {
-                let t = self.resolve(r).cloned().unwrap_or(J::Null);
-                let mut s = (*self.compile(&t)).clone();
-                s.ref_name = Some(r.rsplit('/').next().unwrap_or("").to_string());
-                let s = Arc::new(s);
-                self.memo.insert(r.to_string(), s.clone());
-                s
-            };
-            target
+        let base = if let Some(r) = v.get("$ref").and_then(J::as_str) {
+            self.reference(r)
         } else if let Some(all) = v.get("allOf").and_then(J::as_array) {
-            let parts: Vec<Arc<Schema>> = all.iter().map(|p| self.compile(p)).collect();
-            let mut props: Vec<(String, Arc<Schema>)> = Vec::new();
-            let mut strict = false;
-            fn collect(s: &Schema, props: &mut Vec<(String, Arc<Schema>)>, strict: &mut bool) {
-                match &s.kind {
-                    Kind::Map {
-                        props: p,
-                        strict: st,
-                        ..
-                    } => {
-                        *strict |= *st;
-                        for (k, v) in p {
-                            if !props.iter().any(|(kk, _)| kk == k) {
-                                props.push((k.clone(), v.clone()));
-                            }
-                        }
-                    }
-                    Kind::Any(alts) => {
-                        for a in alts {
-                            collect(a, props, strict)
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            for p in &parts {
-                collect(p, &mut props, &mut strict);
-            }
-            let mut s = Schema::new(Kind::Map {
-                props,
-                pattern: None,
-                strict: true,
-            });
-            s.reindex();
-            if let Some(first) = parts.first() {
-                s.aliases = first.aliases.clone();
-                s.prefix = first.prefix.clone();
-                s.changes = first.changes.clone();
-            }
-            Arc::new(s)
+            self.all_of(all)
         } else if let Some(any) = v.get("anyOf").and_then(J::as_array) {
             let alts = any.iter().map(|p| self.compile(p)).collect();
             Arc::new(Schema::new(Kind::Any(alts)))
         } else {
-            let ty = v.get("type").and_then(J::as_str).unwrap_or("");
-            let kind = match ty {
-                "object" => {
-                    let mut props = Vec::new();
-                    if let Some(p) = v.get("properties").and_then(J::as_object) {
-                        for (k, pv) in p {
-                            self.keys.insert(k.clone());
-                            let child = self.compile(pv);
-                            for a in &child.aliases {
-                                self.keys.insert(a.clone());
-                            }
-                            props.push((k.clone(), child));
-                        }
-                    }
-                    let pattern = v
-                        .get("patternProperties")
-                        .and_then(J::as_object)
-                        .and_then(|m| m.values().next())
-                        .map(|pv| self.compile(pv));
-                    let strict = v.get("additionalProperties") == Some(&J::Bool(false));
-                    if props.is_empty() && pattern.is_none() {
-                        Kind::Object
-                    } else {
-                        Kind::Map {
-                            props,
-                            pattern,
-                            strict,
-                        }
-                    }
-                }
-                "array" => Kind::Seq(
-                    v.get("items")
-                        .map(|i| self.compile(i))
-                        .unwrap_or_else(|| Arc::new(Schema::new(Kind::Object))),
-                ),
-                "string" => {
-                    let enumeration = v.get("enum").and_then(J::as_array).map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    });
-                    let mut values = HashMap::new();
-                    if let Some(vals) = v.get("values").and_then(J::as_object) {
-                        for (k, info) in vals {
-                            values.insert(
-                                k.clone(),
-                                ValueInfo {
-                                    aliases: strs(info.get("aliases")),
-                                    deprecated: info
-                                        .get("deprecated")
-                                        .and_then(J::as_str)
-                                        .map(str::to_string),
-                                },
-                            );
-                        }
-                    }
-                    Kind::Str {
-                        enumeration,
-                        values,
-                        pattern: v.get("pattern").and_then(J::as_str).map(str::to_string),
-                    }
-                }
-                "number" => Kind::Num,
-                "boolean" => Kind::Bool,
-                _ => Kind::Object,
-            };
-            let mut s = Schema::new(kind);
-            s.reindex();
-            if ty == "boolean" {
-                s.bool_enum = v
-                    .get("enum")
-                    .and_then(J::as_array)
-                    .map(|a| a.iter().filter_map(J::as_bool).collect());
-            }
-            Arc::new(s)
+            self.typed(v)
         };
-        // Apply the node's own facts on top of the referenced / built one.
-        let has_over = [
-            "normal",
-            "aliases",
-            "deprecated",
-            "flags",
-            "defaults",
-            "only",
-            "except",
-            "strict",
-            "prefix",
-            "changes",
-            "required",
-            "downcase",
-        ]
-        .iter()
-        .any(|k| v.get(*k).is_some());
-        if !has_over {
-            return base;
+        overrides(base, v)
+    }
+
+    /// `$ref`: compiled once per target and named after it.
+    fn reference(&mut self, r: &str) -> Arc<Schema> {
+        if r == "#/definitions/type/secure" {
+            return Arc::new(Schema::new(Kind::Secure));
         }
-        let mut s = (*base).clone();
-        if v.get("normal") == Some(&J::Bool(true)) {
-            s.normal = true;
+        if let Some(s) = self.memo.get(r) {
+            return s.clone();
         }
-        if let Some(a) = v.get("aliases") {
-            s.aliases = strs(Some(a));
+        let t = self.resolve(r).cloned().unwrap_or(J::Null);
+        let mut s = (*self.compile(&t)).clone();
+        s.ref_name = Some(r.rsplit('/').next().unwrap_or("").to_string());
+        let s = Arc::new(s);
+        self.memo.insert(r.to_string(), s.clone());
+        s
+    }
+
+    /// `allOf`: one strict map with the props of every part (first one wins), taking the
+    /// first part's aliases, prefix and changes.
+    fn all_of(&mut self, all: &[J]) -> Arc<Schema> {
+        let parts: Vec<Arc<Schema>> = all.iter().map(|p| self.compile(p)).collect();
+        let mut props: Vec<(String, Arc<Schema>)> = Vec::new();
+        let mut strict = false;
+        fn collect(s: &Schema, props: &mut Vec<(String, Arc<Schema>)>, strict: &mut bool) {
+            match &s.kind {
+                Kind::Map {
+                    props: p,
+                    strict: st,
+                    ..
+                } => {
+                    *strict |= *st;
+                    for (k, v) in p {
+                        if !props.iter().any(|(kk, _)| kk == k) {
+                            props.push((k.clone(), v.clone()));
+                        }
+                    }
+                }
+                Kind::Any(alts) => {
+                    for a in alts {
+                        collect(a, props, strict)
+                    }
+                }
+                _ => {}
+            }
         }
-        if let Some(d) = v.get("deprecated").and_then(J::as_str) {
-            s.deprecated = Some(d.to_string());
+        for p in &parts {
+            collect(p, &mut props, &mut strict);
         }
-        if let Some(f) = v.get("flags") {
-            s.flags = strs(Some(f));
-        }
-        if let Some(d) = v.get("defaults").and_then(J::as_array) {
-            s.defaults = d.clone();
-        }
-        if let Some(o) = v.get("only") {
-            s.only = Some(o.clone());
-        }
-        if let Some(o) = v.get("except") {
-            s.except = Some(o.clone());
-        }
-        if v.get("strict") == Some(&J::Bool(false)) {
-            s.strict_secure = false;
-            // `secures` with `strict: false` (addons.ssh_known_hosts): the list items and
-            // the single value accept plain strings too, as travis-yml does.
-            s.kind = lenient_secures(&s.kind);
-        }
-        if let Some(p) = v.get("prefix") {
-            let key = p.get("key").and_then(J::as_str).unwrap_or("").to_string();
-            let only_str = p
-                .get("only")
-                .and_then(J::as_array)
-                .map(|a| a.iter().any(|x| x == "str"))
-                .unwrap_or(false);
-            s.prefix = Some((key, only_str));
-        }
-        if let Some(c) = v.get("changes").and_then(J::as_array) {
-            s.changes = c
-                .iter()
-                .filter_map(|x| x.get("change").and_then(J::as_str).map(str::to_string))
-                .collect();
-        }
-        if let Some(r) = v.get("required") {
-            s.required = strs(Some(r));
-        }
-        if v.get("downcase") == Some(&J::Bool(true)) {
-            s.downcase = true;
+        let mut s = Schema::new(Kind::Map {
+            props,
+            pattern: None,
+            strict: true,
+        });
+        s.reindex();
+        if let Some(first) = parts.first() {
+            s.aliases = first.aliases.clone();
+            s.prefix = first.prefix.clone();
+            s.changes = first.changes.clone();
         }
         Arc::new(s)
     }
+
+    /// A node with a `type` (object, array, string, number, boolean; anything else is
+    /// an object).
+    fn typed(&mut self, v: &J) -> Arc<Schema> {
+        let ty = v.get("type").and_then(J::as_str).unwrap_or("");
+        let kind = match ty {
+            "object" => self.object(v),
+            "array" => Kind::Seq(
+                v.get("items")
+                    .map(|i| self.compile(i))
+                    .unwrap_or_else(|| Arc::new(Schema::new(Kind::Object))),
+            ),
+            "string" => string_kind(v),
+            "number" => Kind::Num,
+            "boolean" => Kind::Bool,
+            _ => Kind::Object,
+        };
+        let mut s = Schema::new(kind);
+        s.reindex();
+        if ty == "boolean" {
+            s.bool_enum = v
+                .get("enum")
+                .and_then(J::as_array)
+                .map(|a| a.iter().filter_map(J::as_bool).collect());
+        }
+        Arc::new(s)
+    }
+
+    /// `type: object`: its properties (every key name and alias remembered for typo
+    /// suggestions) and pattern properties; without either, any object.
+    fn object(&mut self, v: &J) -> Kind {
+        let mut props = Vec::new();
+        if let Some(p) = v.get("properties").and_then(J::as_object) {
+            for (k, pv) in p {
+                self.keys.insert(k.clone());
+                let child = self.compile(pv);
+                for a in &child.aliases {
+                    self.keys.insert(a.clone());
+                }
+                props.push((k.clone(), child));
+            }
+        }
+        let pattern = v
+            .get("patternProperties")
+            .and_then(J::as_object)
+            .and_then(|m| m.values().next())
+            .map(|pv| self.compile(pv));
+        let strict = v.get("additionalProperties") == Some(&J::Bool(false));
+        if props.is_empty() && pattern.is_none() {
+            Kind::Object
+        } else {
+            Kind::Map {
+                props,
+                pattern,
+                strict,
+            }
+        }
+    }
+}
+
+/// `type: string`: its enum, its known values (aliases, deprecations) and pattern.
+fn string_kind(v: &J) -> Kind {
+    let enumeration = v.get("enum").and_then(J::as_array).map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    });
+    let mut values = HashMap::new();
+    if let Some(vals) = v.get("values").and_then(J::as_object) {
+        for (k, info) in vals {
+            values.insert(
+                k.clone(),
+                ValueInfo {
+                    aliases: strs(info.get("aliases")),
+                    deprecated: info
+                        .get("deprecated")
+                        .and_then(J::as_str)
+                        .map(str::to_string),
+                },
+            );
+        }
+    }
+    Kind::Str {
+        enumeration,
+        values,
+        pattern: v.get("pattern").and_then(J::as_str).map(str::to_string),
+    }
+}
+
+/// The schema node's own facts applied on top of the referenced / built one (`base`
+/// is returned as is when the node has none).
+fn overrides(base: Arc<Schema>, v: &J) -> Arc<Schema> {
+    let has_over = [
+        "normal",
+        "aliases",
+        "deprecated",
+        "flags",
+        "defaults",
+        "only",
+        "except",
+        "strict",
+        "prefix",
+        "changes",
+        "required",
+        "downcase",
+    ]
+    .iter()
+    .any(|k| v.get(*k).is_some());
+    if !has_over {
+        return base;
+    }
+    let mut s = (*base).clone();
+    if v.get("normal") == Some(&J::Bool(true)) {
+        s.normal = true;
+    }
+    if let Some(a) = v.get("aliases") {
+        s.aliases = strs(Some(a));
+    }
+    if let Some(d) = v.get("deprecated").and_then(J::as_str) {
+        s.deprecated = Some(d.to_string());
+    }
+    if let Some(f) = v.get("flags") {
+        s.flags = strs(Some(f));
+    }
+    if let Some(d) = v.get("defaults").and_then(J::as_array) {
+        s.defaults = d.clone();
+    }
+    if let Some(o) = v.get("only") {
+        s.only = Some(o.clone());
+    }
+    if let Some(o) = v.get("except") {
+        s.except = Some(o.clone());
+    }
+    if v.get("strict") == Some(&J::Bool(false)) {
+        s.strict_secure = false;
+        // `secures` with `strict: false` (addons.ssh_known_hosts): the list items and
+        // the single value accept plain strings too, as travis-yml does.
+        s.kind = lenient_secures(&s.kind);
+    }
+    if let Some(p) = v.get("prefix") {
+        let key = p.get("key").and_then(J::as_str).unwrap_or("").to_string();
+        let only_str = p
+            .get("only")
+            .and_then(J::as_array)
+            .map(|a| a.iter().any(|x| x == "str"))
+            .unwrap_or(false);
+        s.prefix = Some((key, only_str));
+    }
+    if let Some(c) = v.get("changes").and_then(J::as_array) {
+        s.changes = c
+            .iter()
+            .filter_map(|x| x.get("change").and_then(J::as_str).map(str::to_string))
+            .collect();
+    }
+    if let Some(r) = v.get("required") {
+        s.required = strs(Some(r));
+    }
+    if v.get("downcase") == Some(&J::Bool(true)) {
+        s.downcase = true;
+    }
+    Arc::new(s)
 }
 
 fn strs(v: Option<&J>) -> Vec<String> {

@@ -202,98 +202,7 @@ impl std::fmt::Display for YamlError {
     }
 }
 
-/// Maps saphyr's (line, column-in-chars) markers to byte offsets.
-pub struct LineIndex {
-    starts: Vec<usize>,
-    ascii: bool,
-    /// Last (0-based line, char column, byte offset) converted on non-ASCII text: parser
-    /// markers come in order, so the next one is found from here instead of from the
-    /// line's start (which made a long non-ASCII line quadratic).
-    cursor: std::cell::Cell<(usize, usize, usize)>,
-    /// Last (0-based line, byte offset, 0-based char column) of [`LineIndex::line_col`],
-    /// for the same reason (findings on one long line).
-    lc_cursor: std::cell::Cell<(usize, usize, usize)>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if b.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
-        }
-        LineIndex {
-            starts,
-            ascii: text.is_ascii(),
-            cursor: std::cell::Cell::new((0, 0, 0)),
-            lc_cursor: std::cell::Cell::new((0, 0, 0)),
-        }
-    }
-    /// Byte offset of (1-based line, 0-based char column), clamped to the text.
-    pub fn offset(&self, text: &str, line: usize, col: usize) -> usize {
-        let l = line.max(1) - 1;
-        let Some(&start) = self.starts.get(l) else {
-            return text.len();
-        };
-        if self.ascii {
-            return (start + col).min(text.len());
-        }
-        let (cl, cc, cb) = self.cursor.get();
-        let (from_byte, skip) = if cl == l && cc <= col && cb >= start {
-            (cb, col - cc)
-        } else {
-            (start, col)
-        };
-        let Some(rest) = text.get(from_byte..) else {
-            return text.len();
-        };
-        match rest.char_indices().nth(skip) {
-            Some((i, _)) => {
-                self.cursor.set((l, col, from_byte + i));
-                from_byte + i
-            }
-            None => text.len(),
-        }
-    }
-    /// 1-based (line, column in chars) of a byte offset.
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
-        let offset = offset.min(text.len());
-        let line = match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.starts[line];
-        if self.ascii {
-            return (line + 1, offset - start + 1);
-        }
-        let (cl, cb, cc) = self.lc_cursor.get();
-        let (from, base) = if cl == line && start <= cb && cb <= offset {
-            (cb, cc)
-        } else {
-            (start, 0)
-        };
-        let col = match text.get(from..offset) {
-            Some(s) => base + s.chars().count(),
-            None => offset - start,
-        };
-        if text.is_char_boundary(offset) {
-            self.lc_cursor.set((line, offset, col));
-        }
-        (line + 1, col + 1)
-    }
-    pub fn line_start(&self, line1: usize) -> Option<usize> {
-        self.starts.get(line1.checked_sub(1)?).copied()
-    }
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
-}
+pub use travis_local_diag::LineIndex;
 
 /// How much a subtree weighs once its aliases are expanded: nodes (keys included) and
 /// bytes of scalar/key/tag text. Every anchor keeps the weight of its subtree, so an
@@ -597,6 +506,31 @@ pub fn load_with_limits(text: &str, limits: &Limits) -> Result<Document, YamlErr
     load_once(owned.as_deref().unwrap_or(text), limits)
 }
 
+/// What [`Loader`] hands back for each finished node: the node, its anchor id (0: none)
+/// and its weight once aliases are expanded.
+type Finished = (Node, usize, Weight);
+
+/// One pass of the event parser over a document: builds the node tree (frames for the
+/// open collections), keeps anchors for aliases and charges alias expansion against
+/// the limits, records duplicate and anchored keys.
+struct Loader<'t> {
+    /// The original text (errors are positioned in it).
+    text: &'t str,
+    limits: &'t Limits,
+    /// Byte offset (in `text`) of the end of the parsed body, and whether the body ends
+    /// with a line break (a final block scalar's trailing newline depends on it).
+    body_end: usize,
+    body_ends_nl: bool,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, Weight)>,
+    duplicates: Vec<Duplicate>,
+    anchored_keys: Vec<String>,
+    root: Option<Node>,
+    /// Nodes the parser produced (aliases count one) and what the aliases expanded to.
+    parsed_nodes: usize,
+    expanded: Weight,
+}
+
 fn load_once(text: &str, limits: &Limits) -> Result<Document, YamlError> {
     let (body, shift) = prepare(text);
     let index = LineIndex::new(&body);
@@ -616,18 +550,22 @@ fn load_once(text: &str, limits: &Limits) -> Result<Document, YamlError> {
         }
     };
 
+    let mut loader = Loader {
+        text,
+        limits,
+        body_end: body_ref.len() + shift,
+        body_ends_nl: body_ref.ends_with('\n'),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        duplicates: Vec::new(),
+        anchored_keys: Vec::new(),
+        root: None,
+        parsed_nodes: 0,
+        expanded: Weight::default(),
+    };
     let mut parser = Parser::new_from_str(body_ref);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, Weight)> = HashMap::new();
-    let mut duplicates = Vec::new();
-    let mut anchored_keys: Vec<String> = Vec::new();
-    let mut root: Option<Node> = None;
     let mut docs = 0usize;
     let mut events = 0usize;
-    // nodes the parser produced (aliases count one) and what the aliases expanded to
-    let mut parsed_nodes = 0usize;
-    let mut expanded = Weight::default();
-
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(scan_err)?;
         let start = to_off(&span.start);
@@ -651,271 +589,287 @@ fn load_once(text: &str, limits: &Limits) -> Result<Document, YamlError> {
                 | Event::SequenceStart(..)
                 | Event::MappingStart(..)
         ) {
-            parsed_nodes += 1;
+            loader.parsed_nodes += 1;
         }
-        let mut finished: Option<(Node, usize, Weight)> = None; // node + anchor id + weight
-        match ev {
-            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+        let finished = match ev {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => None,
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 docs += 1;
                 if docs > 1 {
                     break;
                 }
+                None
             }
-            Event::Alias(id) => {
-                let node = match anchors.get(&id) {
-                    Some((n, w)) => {
-                        // charge the whole expansion before cloning anything
-                        expanded.add(*w);
-                        let max_nodes = limits
-                            .alias_nodes
-                            .max(parsed_nodes.saturating_mul(limits.alias_factor));
-                        let max_bytes = limits
-                            .alias_bytes
-                            .max(text.len().saturating_mul(limits.alias_factor));
-                        if expanded.nodes > max_nodes {
-                            return Err(YamlError::limit(
-                                text,
-                                start,
-                                format!("alias expansion exceeds {max_nodes} nodes"),
-                                Some(format!(
-                                    "aliases may produce max({}, {} × the nodes written) nodes; set {} to raise the base",
-                                    limits.alias_nodes,
-                                    limits.alias_factor,
-                                    limits::ENV_MAX_ALIAS_NODES
-                                )),
-                            ));
-                        }
-                        if expanded.bytes > max_bytes {
-                            return Err(YamlError::limit(
-                                text,
-                                start,
-                                format!("alias expansion exceeds {max_bytes} bytes of text"),
-                                Some(format!(
-                                    "aliases may produce max({}, {} × the file size) bytes of text; set {} to raise the base",
-                                    limits.alias_bytes,
-                                    limits.alias_factor,
-                                    limits::ENV_MAX_ALIAS_BYTES
-                                )),
-                            ));
-                        }
-                        let mut n = n.clone();
-                        n.span = (start, end);
-                        (n, *w)
-                    }
-                    None => (Node::null((start, end)), Weight { nodes: 1, bytes: 0 }),
-                };
-                finished = Some((node.0, 0, node.1));
+            Event::Alias(id) => Some(loader.alias(id, start, end)?),
+            Event::Scalar(value, style, anchor, tag) => Some(loader.scalar(
+                value.to_string(),
+                Style::from_saphyr(style),
+                anchor,
+                tag.map(|t| t.to_string()),
+                (start, end),
+            )),
+            Event::SequenceStart(anchor, _) => {
+                loader.open(true, anchor, start)?;
+                None
             }
-            Event::Scalar(value, style, anchor, tag) => {
-                let style = Style::from_saphyr(style);
-                let tag_s = tag.map(|t| t.to_string());
-                let mut text_s = value.to_string();
-                // libyaml (and so travis-yml) gives a block scalar that ends the stream
-                // without a final line break no trailing newline; saphyr adds one.
-                if matches!(style, Style::Literal | Style::Folded)
-                    && end >= body_ref.len() + shift
-                    && !body_ref.ends_with('\n')
-                    && text_s.ends_with('\n')
-                {
-                    text_s.pop();
-                }
-                let plain_str =
-                    matches!(tag_s.as_deref(), Some(t) if t.ends_with(":str") || t == "!str");
-                let classified = if style == Style::Plain && !plain_str {
-                    classify(&text_s)
-                } else {
-                    None
-                };
-                let weight = Weight {
-                    nodes: 1,
-                    bytes: text_s.len() + tag_s.as_ref().map_or(0, String::len),
-                };
-                // strings keep their text only once, in `value`
-                let (resolved, text_s) = match classified {
-                    Some(v) => (v, text_s),
-                    None => (Scalar::Str(text_s), String::new()),
-                };
-                finished = Some((
-                    Node {
-                        value: Value::Scalar {
-                            value: resolved,
-                            text: text_s,
-                            style,
-                            tag: tag_s,
-                        },
-                        span: (start, end),
-                    },
-                    anchor,
-                    weight,
-                ));
+            Event::MappingStart(anchor, _) => {
+                loader.open(false, anchor, start)?;
+                None
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() > limits::MAX_DEPTH {
-                    return Err(YamlError::limit(
-                        text,
-                        start,
-                        format!("nesting too deep: more than {} levels", limits::MAX_DEPTH),
-                        None,
-                    ));
-                }
-                let weight = Weight { nodes: 1, bytes: 0 };
-                stack.push(if matches!(ev, Event::SequenceStart(..)) {
-                    Frame::Seq {
-                        items: Vec::new(),
-                        start,
-                        anchor,
-                        weight,
-                    }
-                } else {
-                    Frame::Map {
-                        map: MapBuilder::default(),
-                        pending_key: None,
-                        start,
-                        anchor,
-                        weight,
-                    }
-                })
-            }
-            Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    items,
-                    start: s,
-                    anchor,
-                    weight,
-                }) = stack.pop()
-                {
-                    let e = items
-                        .last()
-                        .map(|n| n.span.1)
-                        .unwrap_or(end)
-                        .max(end)
-                        .max(s);
-                    finished = Some((
-                        Node {
-                            value: Value::Seq(items),
-                            span: (s, e),
-                        },
-                        anchor,
-                        weight,
-                    ));
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    map,
-                    start: s,
-                    anchor,
-                    weight,
-                    ..
-                }) = stack.pop()
-                {
-                    let entries = map.entries;
-                    let e = entries
-                        .last()
-                        .map(|(_, n)| n.span.1)
-                        .unwrap_or(end)
-                        .max(end)
-                        .max(s);
-                    finished = Some((
-                        Node {
-                            value: Value::Map(entries),
-                            span: (s, e),
-                        },
-                        anchor,
-                        weight,
-                    ));
-                }
-            }
-        }
-        if let Some((node, anchor, weight)) = finished {
-            if anchor != 0 {
-                anchors.insert(anchor, (node.clone(), weight));
-            }
-            match stack.last_mut() {
-                None => {
-                    if root.is_none() {
-                        root = Some(node);
-                    }
-                }
-                Some(Frame::Seq {
-                    items, weight: w, ..
-                }) => {
-                    w.add(weight);
-                    items.push(node)
-                }
-                Some(Frame::Map {
-                    map,
-                    pending_key,
-                    start: map_start,
-                    weight: w,
-                    ..
-                }) => {
-                    w.add(weight);
-                    match pending_key.take() {
-                        None => {
-                            // this node is a key
-                            let name = match node.value {
-                                Value::Scalar { text, value, .. } => {
-                                    let t = match value {
-                                        Scalar::Str(s) => s,
-                                        _ => text,
-                                    };
-                                    match t.strip_prefix(':') {
-                                        Some(r) if !r.is_empty() => r.to_string(),
-                                        _ => t,
-                                    }
-                                }
-                                _ => {
-                                    let lc = LineIndex::new(text).line_col(text, node.span.0);
-                                    return Err(YamlError {
-                                        message:
-                                            "unacceptable key (a mapping or sequence used as a key)"
-                                                .into(),
-                                        offset: node.span.0,
-                                        line: lc.0,
-                                        column: lc.1,
-                                        kind: ErrorKind::Syntax,
-                                        help: None,
-                                    });
-                                }
-                            };
-                            *pending_key = Some(Key {
-                                name,
-                                span: node.span,
-                                anchored: false,
-                            });
-                        }
-                        Some(mut key) => {
-                            key.anchored = anchor != 0;
-                            if key.anchored {
-                                anchored_keys.push(key.name.clone());
-                            }
-                            if key.name == "<<" {
-                                map.merge(node);
-                            } else {
-                                let (name, span) = (key.name.clone(), key.span);
-                                let node_end = node.span.1;
-                                if map.insert(key, node, true) {
-                                    duplicates.push(Duplicate {
-                                        key: name,
-                                        span,
-                                        map_span: (*map_start, node_end),
-                                    });
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            Event::SequenceEnd | Event::MappingEnd => loader.close(end),
+        };
+        if let Some(finished) = finished {
+            loader.attach(finished)?;
         }
     }
     Ok(Document {
-        root,
-        duplicates,
-        anchored_keys,
+        root: loader.root,
+        duplicates: loader.duplicates,
+        anchored_keys: loader.anchored_keys,
     })
+}
+
+impl Loader<'_> {
+    /// An alias: a copy of its anchor's node (charged in full against the alias budgets
+    /// before anything is cloned), or null for an unknown anchor.
+    fn alias(&mut self, id: usize, start: usize, end: usize) -> Result<Finished, YamlError> {
+        let Some((n, w)) = self.anchors.get(&id) else {
+            return Ok((Node::null((start, end)), 0, Weight { nodes: 1, bytes: 0 }));
+        };
+        let limits = self.limits;
+        self.expanded.add(*w);
+        let max_nodes = limits
+            .alias_nodes
+            .max(self.parsed_nodes.saturating_mul(limits.alias_factor));
+        let max_bytes = limits
+            .alias_bytes
+            .max(self.text.len().saturating_mul(limits.alias_factor));
+        if self.expanded.nodes > max_nodes {
+            return Err(YamlError::limit(
+                self.text,
+                start,
+                format!("alias expansion exceeds {max_nodes} nodes"),
+                Some(format!(
+                    "aliases may produce max({}, {} × the nodes written) nodes; set {} to raise the base",
+                    limits.alias_nodes,
+                    limits.alias_factor,
+                    limits::ENV_MAX_ALIAS_NODES
+                )),
+            ));
+        }
+        if self.expanded.bytes > max_bytes {
+            return Err(YamlError::limit(
+                self.text,
+                start,
+                format!("alias expansion exceeds {max_bytes} bytes of text"),
+                Some(format!(
+                    "aliases may produce max({}, {} × the file size) bytes of text; set {} to raise the base",
+                    limits.alias_bytes,
+                    limits.alias_factor,
+                    limits::ENV_MAX_ALIAS_BYTES
+                )),
+            ));
+        }
+        let mut n = n.clone();
+        n.span = (start, end);
+        Ok((n, 0, *w))
+    }
+
+    /// A scalar, resolved with travis-yml's rules unless quoted or tagged `!str`.
+    fn scalar(
+        &self,
+        mut text_s: String,
+        style: Style,
+        anchor: usize,
+        tag_s: Option<String>,
+        span: (usize, usize),
+    ) -> Finished {
+        // libyaml (and so travis-yml) gives a block scalar that ends the stream
+        // without a final line break no trailing newline; saphyr adds one.
+        if matches!(style, Style::Literal | Style::Folded)
+            && span.1 >= self.body_end
+            && !self.body_ends_nl
+            && text_s.ends_with('\n')
+        {
+            text_s.pop();
+        }
+        let plain_str = matches!(tag_s.as_deref(), Some(t) if t.ends_with(":str") || t == "!str");
+        let classified = if style == Style::Plain && !plain_str {
+            classify(&text_s)
+        } else {
+            None
+        };
+        let weight = Weight {
+            nodes: 1,
+            bytes: text_s.len() + tag_s.as_ref().map_or(0, String::len),
+        };
+        // strings keep their text only once, in `value`
+        let (resolved, text_s) = match classified {
+            Some(v) => (v, text_s),
+            None => (Scalar::Str(text_s), String::new()),
+        };
+        let value = Value::Scalar {
+            value: resolved,
+            text: text_s,
+            style,
+            tag: tag_s,
+        };
+        (Node { value, span }, anchor, weight)
+    }
+
+    /// A sequence (`seq`) or mapping starts: a new frame, within the nesting limit.
+    fn open(&mut self, seq: bool, anchor: usize, start: usize) -> Result<(), YamlError> {
+        if self.stack.len() > limits::MAX_DEPTH {
+            return Err(YamlError::limit(
+                self.text,
+                start,
+                format!("nesting too deep: more than {} levels", limits::MAX_DEPTH),
+                None,
+            ));
+        }
+        let weight = Weight { nodes: 1, bytes: 0 };
+        self.stack.push(if seq {
+            Frame::Seq {
+                items: Vec::new(),
+                start,
+                anchor,
+                weight,
+            }
+        } else {
+            Frame::Map {
+                map: MapBuilder::default(),
+                pending_key: None,
+                start,
+                anchor,
+                weight,
+            }
+        });
+        Ok(())
+    }
+
+    /// The innermost collection ends at `end`: its node, spanning to its last item.
+    fn close(&mut self, end: usize) -> Option<Finished> {
+        let (value, s, last_end, anchor, weight) = match self.stack.pop()? {
+            Frame::Seq {
+                items,
+                start,
+                anchor,
+                weight,
+            } => {
+                let last = items.last().map(|n| n.span.1);
+                (Value::Seq(items), start, last, anchor, weight)
+            }
+            Frame::Map {
+                map,
+                start,
+                anchor,
+                weight,
+                ..
+            } => {
+                let entries = map.entries;
+                let last = entries.last().map(|(_, n)| n.span.1);
+                (Value::Map(entries), start, last, anchor, weight)
+            }
+        };
+        let e = last_end.unwrap_or(end).max(end).max(s);
+        Some((
+            Node {
+                value,
+                span: (s, e),
+            },
+            anchor,
+            weight,
+        ))
+    }
+
+    /// A finished node goes where it belongs: the root, the open sequence, or the open
+    /// mapping (as its next key, or as the value of its pending key).
+    fn attach(&mut self, (node, anchor, weight): Finished) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), weight));
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq {
+                items, weight: w, ..
+            }) => {
+                w.add(weight);
+                items.push(node)
+            }
+            Some(Frame::Map {
+                map,
+                pending_key,
+                start: map_start,
+                weight: w,
+                ..
+            }) => {
+                w.add(weight);
+                match pending_key.take() {
+                    None => {
+                        let span = node.span;
+                        *pending_key = Some(Key {
+                            name: key_name(self.text, node)?,
+                            span,
+                            anchored: false,
+                        });
+                    }
+                    Some(mut key) => {
+                        key.anchored = anchor != 0;
+                        if key.anchored {
+                            self.anchored_keys.push(key.name.clone());
+                        }
+                        if key.name == "<<" {
+                            map.merge(node);
+                        } else {
+                            let (name, span) = (key.name.clone(), key.span);
+                            let node_end = node.span.1;
+                            if map.insert(key, node, true) {
+                                self.duplicates.push(Duplicate {
+                                    key: name,
+                                    span,
+                                    map_span: (*map_start, node_end),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The name of a mapping key node (a leading `:` of a Ruby-symbol key dropped); a
+/// collection used as a key is an error.
+fn key_name(text: &str, node: Node) -> Result<String, YamlError> {
+    match node.value {
+        Value::Scalar { text: t, value, .. } => {
+            let t = match value {
+                Scalar::Str(s) => s,
+                _ => t,
+            };
+            Ok(match t.strip_prefix(':') {
+                Some(r) if !r.is_empty() => r.to_string(),
+                _ => t,
+            })
+        }
+        _ => {
+            let lc = LineIndex::new(text).line_col(text, node.span.0);
+            Err(YamlError {
+                message: "unacceptable key (a mapping or sequence used as a key)".into(),
+                offset: node.span.0,
+                line: lc.0,
+                column: lc.1,
+                kind: ErrorKind::Syntax,
+                help: None,
+            })
+        }
+    }
 }
 
 /// Parse a small YAML file into plain JSON (keys as strings, travis-yml scalar rules).

@@ -60,15 +60,16 @@ impl LoadedBuild {
     /// The findings at `min` level or above, rendered for people (with the source line
     /// and a caret), separated by blank lines; empty when there are none.
     pub fn render(&self, min: travis_local_config::Level, color: bool) -> String {
-        let mut out = String::new();
-        for f in &self.findings {
-            let index = travis_local_config::yaml::LineIndex::new(&f.text);
-            for d in f.diagnostics.iter().filter(|d| d.level >= min) {
-                out.push_str(&d.render_human(&f.text, &index, color));
-                out.push_str("\n\n");
-            }
-        }
-        out
+        self.findings
+            .iter()
+            .map(|f| {
+                travis_local_config::diag::render_all(
+                    f.diagnostics.iter().filter(|d| d.level >= min),
+                    &f.text,
+                    color,
+                )
+            })
+            .collect()
     }
 }
 
@@ -324,6 +325,30 @@ fn parse_ref(s: &str) -> Option<Ref> {
     })
 }
 
+/// An import reference resolved to (repository, path from its root, ref): a local
+/// `./rel.yml` is relative to the importing file's directory and inherits its ref.
+fn locate(r: &Ref, ctx: &Ctx) -> (String, String, Option<String>) {
+    match &r.repo {
+        Some(repo) => (
+            repo.clone(),
+            r.path.trim_start_matches('/').to_string(),
+            r.git_ref.clone(),
+        ),
+        None => {
+            let p = if let Some(rel) = r.path.strip_prefix("./") {
+                normalize(&ctx.dir.join(rel))
+            } else {
+                r.path.trim_start_matches('/').to_string()
+            };
+            (
+                ctx.repo.clone(),
+                p,
+                r.git_ref.clone().or_else(|| ctx.git_ref.clone()),
+            )
+        }
+    }
+}
+
 /// Split `path.yml[@ref]`; the path must contain `.yml` followed by `@` or the end.
 fn split_yml(s: &str, remote: bool) -> Option<(String, Option<String>)> {
     let idx = if remote {
@@ -347,6 +372,8 @@ fn split_yml(s: &str, remote: bool) -> Option<(String, Option<String>)> {
 }
 
 impl Resolver<'_> {
+    /// The imports `defs` (of a part read from `ctx`), in order, each followed by its own
+    /// imports (depth-first, at most 10 levels); what is skipped is said in the notes.
     fn walk(&mut self, defs: &[Map<String, Value>], ctx: &Ctx, depth: usize) {
         for def in defs {
             let Some(source) = def
@@ -358,64 +385,14 @@ impl Resolver<'_> {
                     .push("an import without `source` was ignored".into());
                 continue;
             };
-            if let Some(cond) = def.get("if").and_then(|c| {
-                c.as_str()
-                    .map(str::to_string)
-                    .or_else(|| c.as_bool().map(|b| b.to_string()))
-            }) {
-                let facts = self.facts.condition_facts();
-                let ok = travis_local_condition::parse(&cond)
-                    .map_err(|e| e.message)
-                    .and_then(|e| travis_local_condition::eval(&e, &facts));
-                match ok {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        self.notes
-                            .push(format!("import `{source}` skipped: `if: {cond}` is false"));
-                        continue;
-                    }
-                    Err(e) => {
-                        self.notes.push(format!("import `{source}` skipped: `if: {cond}` failed ({e}), which counts as false"));
-                        continue;
-                    }
-                }
-            }
-            let mode = match def.get("mode").and_then(Value::as_str) {
-                None => Mode::DeepMergeAppend,
-                Some(m) => match Mode::parse(m) {
-                    Some(m) => m,
-                    None => {
-                        self.notes.push(format!(
-                            "import `{source}` ignored: unknown merge mode `{m}`"
-                        ));
-                        continue;
-                    }
-                },
+            let Some(mode) = self.admitted(def, &source) else {
+                continue;
             };
             let Some(r) = parse_ref(&source) else {
                 self.notes.push(format!("import `{source}` ignored: invalid reference (expected `path.yml`, `path.yml@ref` or `owner/repo:path.yml@ref`)"));
                 continue;
             };
-            // Resolve to (repo, path, ref).
-            let (repo, path, git_ref) = match &r.repo {
-                Some(repo) => (
-                    repo.clone(),
-                    r.path.trim_start_matches('/').to_string(),
-                    r.git_ref.clone(),
-                ),
-                None => {
-                    let p = if let Some(rel) = r.path.strip_prefix("./") {
-                        normalize(&ctx.dir.join(rel))
-                    } else {
-                        r.path.trim_start_matches('/').to_string()
-                    };
-                    (
-                        ctx.repo.clone(),
-                        p,
-                        r.git_ref.clone().or_else(|| ctx.git_ref.clone()),
-                    )
-                }
-            };
+            let (repo, path, git_ref) = locate(&r, ctx);
             let key = format!("{repo}:{path}@{}", git_ref.as_deref().unwrap_or(""));
             if self.loaded.contains(&key) {
                 continue; // loaded once; cycles are skipped
@@ -428,53 +405,13 @@ impl Resolver<'_> {
                 continue;
             }
             self.loaded.push(key);
-            let same_repo = repo.eq_ignore_ascii_case(&self.facts.repo);
-            // Imports from this repository use the commit being built; other repositories
-            // default to their default branch, which we cannot know offline (assume master).
-            let default_ref = if same_repo {
-                self.facts.branch.clone()
-            } else {
-                "master".to_string()
-            };
-            let shown = format!("{repo}:{path}@{}", git_ref.clone().unwrap_or(default_ref));
-            if !same_repo {
-                self.unresolved.push(shown.clone());
-                self.notes.push(format!(
-                    "import `{shown}` cannot be resolved offline: it is in another repository ({repo}, not this build's {}), which travis-local does not fetch; the keys it would add are missing from this build (pass --repo {repo} if this is the same repository)",
-                    self.facts.repo
-                ));
+            let Some((shown, raw)) = self.fetch(&repo, &path, git_ref.as_deref()) else {
                 continue;
-            }
-            let text = match self.read(&path, git_ref.as_deref()) {
-                Ok(t) => t,
-                Err(e) => {
-                    self.unresolved.push(shown.clone());
-                    self.notes
-                        .push(format!("import `{shown}` cannot be resolved: {e}"));
-                    continue;
-                }
-            };
-            let raw = match travis_local_config::yaml_to_json(&text) {
-                Ok(Value::Object(m)) => m,
-                Ok(Value::Null) => {
-                    self.notes.push(format!("import `{shown}` is empty"));
-                    continue;
-                }
-                Ok(_) => {
-                    self.notes
-                        .push(format!("import `{shown}` ignored: it is not a mapping"));
-                    continue;
-                }
-                Err(e) => {
-                    self.notes
-                        .push(format!("import `{shown}` ignored: invalid YAML: {e}"));
-                    continue;
-                }
             };
             self.notes
                 .push(format!("imported `{shown}` ({})", mode_name(mode)));
             let nested = raw.get("import").map(import_defs).unwrap_or_default();
-            let mut part = raw.clone();
+            let mut part = raw;
             part.shift_remove("import");
             self.parts.push((Value::Object(part), mode));
             if !nested.is_empty() && depth < 10 {
@@ -489,6 +426,89 @@ impl Resolver<'_> {
                 self.walk(&nested, &sub, depth + 1);
             }
         }
+    }
+
+    /// The merge mode of an import whose `if:` holds; None (with a note) when the
+    /// condition is false or fails, or the mode is unknown.
+    fn admitted(&mut self, def: &Map<String, Value>, source: &str) -> Option<Mode> {
+        if let Some(cond) = def.get("if").and_then(|c| {
+            c.as_str()
+                .map(str::to_string)
+                .or_else(|| c.as_bool().map(|b| b.to_string()))
+        }) {
+            let facts = self.facts.condition_facts();
+            match travis_local_condition::evaluate_str(&cond, &facts) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.notes
+                        .push(format!("import `{source}` skipped: `if: {cond}` is false"));
+                    return None;
+                }
+                Err(e) => {
+                    self.notes.push(format!(
+                        "import `{source}` skipped: `if: {cond}` failed ({}), which counts as false",
+                        e.message()
+                    ));
+                    return None;
+                }
+            }
+        }
+        match def.get("mode").and_then(Value::as_str) {
+            None => Some(Mode::DeepMergeAppend),
+            Some(m) => {
+                let mode = Mode::parse(m);
+                if mode.is_none() {
+                    self.notes.push(format!(
+                        "import `{source}` ignored: unknown merge mode `{m}`"
+                    ));
+                }
+                mode
+            }
+        }
+    }
+
+    /// An import's text as a raw mapping, with the reference shown in notes; None (with
+    /// a note) when it is in another repository, cannot be read, or is not a mapping.
+    fn fetch(
+        &mut self,
+        repo: &str,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Option<(String, Map<String, Value>)> {
+        let same_repo = repo.eq_ignore_ascii_case(&self.facts.repo);
+        // Imports from this repository use the commit being built; other repositories
+        // default to their default branch, which we cannot know offline (assume master).
+        let default_ref = if same_repo {
+            self.facts.branch.as_str()
+        } else {
+            "master"
+        };
+        let shown = format!("{repo}:{path}@{}", git_ref.unwrap_or(default_ref));
+        if !same_repo {
+            self.unresolved.push(shown.clone());
+            self.notes.push(format!(
+                "import `{shown}` cannot be resolved offline: it is in another repository ({repo}, not this build's {}), which travis-local does not fetch; the keys it would add are missing from this build (pass --repo {repo} if this is the same repository)",
+                self.facts.repo
+            ));
+            return None;
+        }
+        let text = match self.read(path, git_ref) {
+            Ok(t) => t,
+            Err(e) => {
+                self.unresolved.push(shown.clone());
+                self.notes
+                    .push(format!("import `{shown}` cannot be resolved: {e}"));
+                return None;
+            }
+        };
+        let note = match travis_local_config::yaml_to_json(&text) {
+            Ok(Value::Object(m)) => return Some((shown, m)),
+            Ok(Value::Null) => format!("import `{shown}` is empty"),
+            Ok(_) => format!("import `{shown}` ignored: it is not a mapping"),
+            Err(e) => format!("import `{shown}` ignored: invalid YAML: {e}"),
+        };
+        self.notes.push(note);
+        None
     }
 
     fn read(&self, path: &str, git_ref: Option<&str>) -> Result<String, String> {

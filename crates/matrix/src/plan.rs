@@ -482,18 +482,7 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
     }
 
     // with_global: included jobs inherit the first value of each root axis (not env).
-    let global: Obj = axes
-        .iter()
-        .filter(|k| **k != "env")
-        .filter_map(|k| {
-            let v = root.get(*k)?;
-            let first = match v {
-                Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
-                other => other.clone(),
-            };
-            Some(((*k).to_string(), first))
-        })
-        .collect();
+    let global = global_values(root, &axes);
     // global.merge(shared.merge(job)) in one pass: keys in global's order, then shared's,
     // then the job's own; the job's values win over shared ones, which win over global.
     for job in &mut jobs {
@@ -516,10 +505,13 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
         job.cfg.retain(|k, v| support::supported(&snapshot, k, v));
     }
 
-    // uniq
+    // uniq, then the filter on `if`
     jobs = dedup(jobs, skipped);
+    filter_if(jobs, facts, skipped)
+}
 
-    // filter on `if`
+/// The jobs whose `if:` holds; the others are skipped with the reason.
+fn filter_if(jobs: Vec<Cand>, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Vec<Cand> {
     let mut kept = Vec::with_capacity(jobs.len());
     for job in jobs {
         match check_if(job.cfg.get("if"), &job.cfg, facts) {
@@ -532,6 +524,21 @@ fn matrix_jobs(root: &Obj, facts: &BuildFacts, skipped: &mut Vec<Skipped>) -> Ve
         }
     }
     kept
+}
+
+/// travis-yml's `with_global`: the first value of each root axis but `env`.
+fn global_values(root: &Obj, axes: &[&str]) -> Obj {
+    axes.iter()
+        .filter(|k| **k != "env")
+        .filter_map(|k| {
+            let v = root.get(*k)?;
+            let first = match v {
+                Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            Some(((*k).to_string(), first))
+        })
+        .collect()
 }
 
 fn expand_axes(root: &Obj, axes: &[&str]) -> Vec<Obj> {
@@ -910,13 +917,17 @@ struct StageDef {
     cond: Option<Value>,
 }
 
-fn apply_stages(
-    root: &Obj,
-    mut jobs: Vec<Cand>,
-    facts: &BuildFacts,
-    skipped: &mut Vec<Skipped>,
-) -> (Vec<String>, Vec<Cand>) {
-    let configs: Vec<StageDef> = match root.get("stages") {
+/// The `stage` a job names, if any.
+fn job_stage(c: &Cand) -> Option<String> {
+    c.cfg
+        .get("stage")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The root's `stages` section.
+fn stage_defs(root: &Obj) -> Vec<StageDef> {
+    match root.get("stages") {
         Some(Value::Array(a)) => a
             .iter()
             .map(|s| match s {
@@ -931,13 +942,20 @@ fn apply_stages(
             })
             .collect(),
         _ => vec![],
-    };
-    let job_stage = |c: &Cand| {
-        c.cfg
-            .get("stage")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+    }
+}
+
+/// Stages, travis-yml's way: jobs without a `stage` take the previous job's (the first
+/// ones `test`), the stages are the `stages` section then the jobs' own, a stage runs
+/// when its `if:` holds and it has jobs; jobs of skipped stages are skipped. Returns the
+/// names of the stages kept and their jobs.
+fn apply_stages(
+    root: &Obj,
+    mut jobs: Vec<Cand>,
+    facts: &BuildFacts,
+    skipped: &mut Vec<Skipped>,
+) -> (Vec<String>, Vec<Cand>) {
+    let configs = stage_defs(root);
     if configs.is_empty() && !jobs.iter().any(|j| job_stage(j).is_some()) {
         return (vec![], jobs);
     }
@@ -958,7 +976,33 @@ fn apply_stages(
             }
         }
     }
-    // All stages: the stages section, then names of jobs, unique case-insensitively.
+    let kept_stages = kept_stages(root, configs, &jobs, facts, skipped);
+    let kept_keys: HashSet<String> = kept_stages.iter().map(|k| k.to_ascii_lowercase()).collect();
+    let mut kept = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let s = job_stage(&job).unwrap_or_default();
+        if kept_keys.contains(&s.to_ascii_lowercase()) {
+            kept.push(job);
+        } else {
+            skipped.push(Skipped {
+                kind: "job".into(),
+                what: describe(&job),
+                reason: format!("its stage `{s}` is skipped"),
+            });
+        }
+    }
+    (kept_stages, kept)
+}
+
+/// The names of the stages that run: all stages (the stages section, then names of
+/// jobs, unique case-insensitively) whose `if:` holds and that hold jobs.
+fn kept_stages(
+    root: &Obj,
+    configs: Vec<StageDef>,
+    jobs: &[Cand],
+    facts: &BuildFacts,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<String> {
     let mut stages: Vec<StageDef> = Vec::new();
     let mut stage_keys: HashSet<Option<String>> = HashSet::new();
     let all = configs
@@ -1007,21 +1051,7 @@ fn apply_stages(
             kept_stages.push(n.clone());
         }
     }
-    let kept_keys: HashSet<String> = kept_stages.iter().map(|k| k.to_ascii_lowercase()).collect();
-    let mut kept = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let s = job_stage(&job).unwrap_or_default();
-        if kept_keys.contains(&s.to_ascii_lowercase()) {
-            kept.push(job);
-        } else {
-            skipped.push(Skipped {
-                kind: "job".into(),
-                what: describe(&job),
-                reason: format!("its stage `{s}` is skipped"),
-            });
-        }
-    }
-    (kept_stages, kept)
+    kept_stages
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1050,16 +1080,7 @@ fn allow_failures(
     }
     let global_list = global_env(root).unwrap_or_default();
     let global: HashSet<&Value> = global_list.iter().collect();
-    // Each job's own env entries (its env list without the global ones), when it is a list.
-    let lfts: Vec<Option<Vec<Value>>> = jobs
-        .iter()
-        .map(|j| match j.cfg.get("env") {
-            Some(Value::Array(a)) => {
-                Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
-            }
-            _ => None,
-        })
-        .collect();
+    let lfts = own_envs(&jobs, &global);
     let rule_objs: Vec<&Obj> = rules.iter().map(|(_, r)| *r).collect();
     let cands = allow_failure_candidates(&rule_objs, &jobs, &lfts, &global);
     for ((ix, rule), cand) in rules.into_iter().zip(cands) {
@@ -1081,6 +1102,18 @@ fn allow_failures(
         }
     }
     jobs
+}
+
+/// Each job's own env entries (its env list without the global ones), when it is a list.
+fn own_envs(jobs: &[Cand], global: &HashSet<&Value>) -> Vec<Option<Vec<Value>>> {
+    jobs.iter()
+        .map(|j| match j.cfg.get("env") {
+            Some(Value::Array(a)) => {
+                Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// [`candidates`] for allow_failures rules, before any of them is applied; `lfts[j]` is
@@ -1432,15 +1465,7 @@ mod tests {
                 }
             }
 
-            let lfts: Vec<Option<Vec<Value>>> = jobs
-                .iter()
-                .map(|j| match j.cfg.get("env") {
-                    Some(Value::Array(a)) => {
-                        Some(a.iter().filter(|v| !global.contains(v)).cloned().collect())
-                    }
-                    _ => None,
-                })
-                .collect();
+            let lfts = own_envs(&jobs, &global);
             let cands = allow_failure_candidates(&rules, &jobs, &lfts, &global);
             for (n, rule) in rules.iter().enumerate() {
                 for (j, job) in jobs.iter().enumerate() {

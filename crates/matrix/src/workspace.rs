@@ -25,8 +25,8 @@ pub enum WorkspaceError {
     Io(String),
     /// The config is not usable.
     Invalid(String),
-    /// `.travis-local/config.yml` cannot be read (the message names it).
-    Local(String),
+    /// `.travis-local/config.yml` cannot be read (the error names it).
+    Local(travis_local_config::local::LocalLoadError),
     /// A job selector or `--stage` matches nothing usable (the message names it).
     Select(String),
 }
@@ -38,8 +38,8 @@ impl std::fmt::Display for WorkspaceError {
             | WorkspaceError::Tree(m)
             | WorkspaceError::Io(m)
             | WorkspaceError::Invalid(m)
-            | WorkspaceError::Local(m)
             | WorkspaceError::Select(m) => f.write_str(m),
+            WorkspaceError::Local(e) => e.fmt(f),
         }
     }
 }

@@ -60,26 +60,16 @@ impl Decoder<'_> {
     }
 
     pub(super) fn bool_value(&mut self, s: &Schema, n: &Node, path: &str) -> J {
-        let b = match &n.value {
-            Value::Scalar {
-                value: Scalar::Bool(b),
-                ..
-            } => Some(*b),
-            Value::Scalar {
-                value: Scalar::Str(v),
-                ..
-            } => {
-                let l = v.to_ascii_lowercase();
-                if TRUE_STRS.contains(&l.as_str()) {
-                    Some(true)
-                } else if FALSE_STRS.contains(&l.as_str()) {
-                    Some(false)
-                } else {
-                    None
-                }
+        let b = as_bool(n, |v| {
+            let l = v.to_ascii_lowercase();
+            if TRUE_STRS.contains(&l.as_str()) {
+                Some(true)
+            } else if FALSE_STRS.contains(&l.as_str()) {
+                Some(false)
+            } else {
+                None
             }
-            _ => None,
-        };
+        });
         match b {
             Some(b) => {
                 if let Some(allowed) = &s.bool_enum {

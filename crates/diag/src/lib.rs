@@ -1,10 +1,26 @@
-//! Diagnostics: one finding with travis-yml's level, code and key path, plus rendering.
+//! Diagnostics: the one finding type of travis-local's front end (config, `if:`
+//! conditions, matrix imports, local settings) and its one renderer.
 //!
-//! One job: hold findings with byte spans and render them for people (rustc-style snippet
-//! with a caret, via `annotate-snippets`) or machines (JSON). Line and column are computed
-//! only when rendering, from the span.
+//! One job: hold findings with byte spans into a source text and render them for people
+//! (rustc-style snippet with the source line and a caret, via `annotate-snippets`) or
+//! machines (JSON). Line and column are computed only when rendering, from the span
+//! ([`LineIndex`]). This crate is at the bottom of the dependency chain (below
+//! condition) and knows nothing of YAML or Travis.
+//!
+//! ```
+//! use travis_local_diag::{render_all, Diagnostic, Level};
+//! let text = "branch = master AND";
+//! let d = Diagnostic::new(Level::Error, "parse_error", "expected an operand")
+//!     .with_file("<condition>")
+//!     .with_span(19, 19);
+//! let shown = render_all([&d], text, false);
+//! assert!(shown.starts_with("error[parse_error]: expected an operand"));
+//! assert!(shown.contains("<condition>:1:20"));
+//! ```
 
-use crate::yaml::LineIndex;
+mod line_index;
+
+pub use line_index::LineIndex;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -72,6 +88,45 @@ pub struct JsonDiagnostic<'a> {
 }
 
 impl Diagnostic {
+    /// A finding without a span, file or key (`root`); add them with the `with_*` methods.
+    pub fn new(level: Level, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level,
+            code: code.into(),
+            key: "root".into(),
+            message: message.into(),
+            help: None,
+            span: None,
+            file: String::new(),
+            args: serde_json::json!({}),
+        }
+    }
+    /// The file name shown in `--> FILE:LINE:COL`.
+    pub fn with_file(mut self, file: impl Into<String>) -> Self {
+        self.file = file.into();
+        self
+    }
+    /// The byte range `start..end` in the source text the finding points at.
+    pub fn with_span(mut self, start: usize, end: usize) -> Self {
+        self.span = Some((start, end));
+        self
+    }
+    /// The `= help:` line under the snippet.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// The dotted key path (`jobs.include.env`).
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// 1-based (line, column in characters) of the finding's start; 1:1 without a span.
+    pub fn line_col(&self, text: &str, index: &LineIndex) -> (usize, usize) {
+        index.line_col(text, self.span.map_or(0, |s| s.0))
+    }
+
     pub fn to_json<'a>(&'a self, text: &str, index: &LineIndex) -> JsonDiagnostic<'a> {
         let (s, e) = self.span.unwrap_or((0, 0));
         let (line, column) = index.line_col(text, s);
@@ -170,6 +225,34 @@ impl Diagnostic {
             _ => rendered,
         }
     }
+}
+
+/// The findings rendered for people, each followed by a blank line; empty when there
+/// are none. `text` is the source all their spans point into.
+pub fn render_all<'d>(
+    diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+    text: &str,
+    color: bool,
+) -> String {
+    let index = LineIndex::new(text);
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&d.render_human(text, &index, color));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The findings as `--format json` prints them (line and column resolved).
+pub fn json_all<'d>(
+    diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+    text: &str,
+) -> Vec<serde_json::Value> {
+    let index = LineIndex::new(text);
+    diagnostics
+        .into_iter()
+        .map(|d| serde_json::to_value(d.to_json(text, &index)).unwrap_or_default())
+        .collect()
 }
 
 /// Longest source line shown under a finding, in bytes.
