@@ -238,7 +238,6 @@ impl SwarmExecutor {
     async fn create(&self, job: &JobRun, layer: &str) -> Result<Created, ExecError> {
         let name = job_name(&job.run_id, &job.number);
         let home = absolute(&job.home_dir);
-        let home_s = home.display().to_string();
         let mut archive = crate::remote::tree_archive(&home)
             .map_err(|e| op_err(format!("cannot pack the job's tree: {e}")))?;
         append_script(&mut archive, &home, &job.script)?;
@@ -251,7 +250,37 @@ impl SwarmExecutor {
         };
         // A leftover of a crashed run with the same id would block the names.
         let _ = remove_object(docker, &format!("service:{name}")).await;
+        let configs = self
+            .create_tree_configs(&name, &archive, &labels, &mut created)
+            .await?;
+        let secret = self.create_env_secret(job, &labels, &created).await?;
+        let spec = self.service_spec(
+            &name,
+            layer,
+            &home.display().to_string(),
+            labels,
+            configs,
+            secret,
+        );
+        remember("service", &name);
+        docker.create_service(spec, None).await.map_err(|e| {
+            env_err(format!(
+                "cannot create the swarm service {name} from {layer}: {}",
+                api_message(&e)
+            ))
+        })?;
+        Ok(created)
+    }
 
+    /// The home's archive as configs of at most [`CHUNK`] bytes, and their mounts.
+    async fn create_tree_configs(
+        &self,
+        name: &str,
+        archive: &[u8],
+        labels: &HashMap<String, String>,
+        created: &mut Created,
+    ) -> Result<Vec<TaskSpecContainerSpecConfigs>, ExecError> {
+        let docker = self.docker();
         let mut configs = Vec::new();
         for (i, chunk) in archive.chunks(CHUNK).enumerate() {
             let cname = format!("{name}-tree-{i:04}");
@@ -285,6 +314,17 @@ impl SwarmExecutor {
                 ..Default::default()
             });
         }
+        Ok(configs)
+    }
+
+    /// The job's environment as its secret; returns the secret's mount.
+    async fn create_env_secret(
+        &self,
+        job: &JobRun,
+        labels: &HashMap<String, String>,
+        created: &Created,
+    ) -> Result<TaskSpecContainerSpecSecrets, ExecError> {
+        let docker = self.docker();
         let _ = docker.delete_secret(&created.secret).await;
         remember("secret", &created.secret);
         let secret_id = docker
@@ -302,9 +342,22 @@ impl SwarmExecutor {
                 ))
             })?
             .id;
+        Ok(TaskSpecContainerSpecSecrets {
+            file: Some(TaskSpecContainerSpecFile {
+                name: Some(ENV_SECRET.into()),
+                uid: Some(TRAVIS_UID.to_string()),
+                gid: Some(TRAVIS_UID.to_string()),
+                mode: Some(0o400),
+            }),
+            secret_id: Some(secret_id),
+            secret_name: Some(created.secret.clone()),
+        })
+    }
 
+    /// `--cpus` / `--memory` as both reservations (placement) and limits.
+    fn resources(&self) -> Option<TaskSpecResources> {
         let s = self.settings();
-        let resources = (s.nano_cpus.is_some() || s.memory.is_some()).then(|| TaskSpecResources {
+        (s.nano_cpus.is_some() || s.memory.is_some()).then(|| TaskSpecResources {
             limits: Some(Limit {
                 nano_cpus: s.nano_cpus,
                 memory_bytes: s.memory,
@@ -316,7 +369,20 @@ impl SwarmExecutor {
                 ..Default::default()
             }),
             ..Default::default()
-        });
+        })
+    }
+
+    /// The job's service: one task, no restart, the boot command as root.
+    fn service_spec(
+        &self,
+        name: &str,
+        layer: &str,
+        home: &str,
+        labels: HashMap<String, String>,
+        configs: Vec<TaskSpecContainerSpecConfigs>,
+        secret: TaskSpecContainerSpecSecrets,
+    ) -> ServiceSpec {
+        let s = self.settings();
         // `bridge` (the Docker executor's default) is not a swarm network: tasks then
         // get the node's default; `host`, `none` or an overlay network are attached.
         let networks = (s.network != "bridge").then(|| {
@@ -334,8 +400,8 @@ impl SwarmExecutor {
             "DOCKER_BUILDKIT=0".into(),
             format!("COMPOSE_PROJECT_NAME={name}"),
         ];
-        let spec = ServiceSpec {
-            name: Some(name.clone()),
+        ServiceSpec {
+            name: Some(name.to_string()),
             labels: Some(labels.clone()),
             mode: Some(ServiceSpecMode {
                 replicated_job: Some(ServiceSpecModeReplicatedJob {
@@ -348,7 +414,7 @@ impl SwarmExecutor {
                 container_spec: Some(TaskSpecContainerSpec {
                     image: Some(layer.to_string()),
                     labels: Some(labels),
-                    command: Some(boot_command(&home_s)),
+                    command: Some(boot_command(home)),
                     hostname: Some("travis-job".into()),
                     env: Some(env),
                     dir: Some("/".into()),
@@ -356,19 +422,10 @@ impl SwarmExecutor {
                     init: Some(true),
                     stop_grace_period: Some(3_000_000_000),
                     configs: Some(configs),
-                    secrets: Some(vec![TaskSpecContainerSpecSecrets {
-                        file: Some(TaskSpecContainerSpecFile {
-                            name: Some(ENV_SECRET.into()),
-                            uid: Some(TRAVIS_UID.to_string()),
-                            gid: Some(TRAVIS_UID.to_string()),
-                            mode: Some(0o400),
-                        }),
-                        secret_id: Some(secret_id),
-                        secret_name: Some(created.secret.clone()),
-                    }]),
+                    secrets: Some(vec![secret]),
                     ..Default::default()
                 }),
-                resources,
+                resources: self.resources(),
                 restart_policy: Some(TaskSpecRestartPolicy {
                     condition: Some(TaskSpecRestartPolicyConditionEnum::NONE),
                     max_attempts: Some(0),
@@ -382,15 +439,7 @@ impl SwarmExecutor {
                 ..Default::default()
             }),
             ..Default::default()
-        };
-        remember("service", &name);
-        docker.create_service(spec, None).await.map_err(|e| {
-            env_err(format!(
-                "cannot create the swarm service {name} from {layer}: {}",
-                api_message(&e)
-            ))
-        })?;
-        Ok(created)
+        }
     }
 
     /// The service's task, if the orchestrator created it yet.
@@ -693,7 +742,18 @@ impl Executor for SwarmExecutor {
         self.inner.rt.block_on(async {
             self.check_manager().await?;
             let progress = Progress::new("swarm");
+            let mut bases = std::collections::HashSet::new();
             for job in jobs {
+                let (base, _) = self.inner.image_for(job);
+                if bases.insert(base.clone()) {
+                    crate::nodes::ensure_on_manager(
+                        self.docker(),
+                        &base,
+                        self.settings().pull,
+                        &progress,
+                    )
+                    .await?;
+                }
                 self.inner.layer_for(job, &progress).await?;
             }
             Ok(())
