@@ -119,6 +119,24 @@ fn connect_tls(
     ))
 }
 
+/// Blocks on an executor's end-of-run cleanup, bounded by `limit`; past it, an
+/// environment error that points at `travis-local clean`.
+pub fn bounded_cleanup(
+    rt: &tokio::runtime::Runtime,
+    what: &str,
+    limit: Duration,
+    cleanup: impl std::future::Future<Output = Result<(), ExecError>>,
+) -> Result<(), ExecError> {
+    // The timer is made inside the runtime (it needs its time driver).
+    rt.block_on(async { tokio::time::timeout(limit, cleanup).await })
+        .unwrap_or_else(|_| {
+            Err(env_err(format!(
+                "cleanup of {what} timed out after {} s; run `travis-local clean`",
+                limit.as_secs()
+            )))
+        })
+}
+
 /// An environment error (exit 4).
 pub fn env_err(message: impl Into<String>) -> ExecError {
     ExecError {

@@ -157,6 +157,20 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The environment every job's script starts from (the Docker and Swarm executors),
+/// before the job's own.
+pub(crate) fn base_env(compose_project: &str) -> Vec<String> {
+    vec![
+        "HOME=/home/travis".to_string(),
+        "USER=travis".into(),
+        "LOGNAME=travis".into(),
+        "SHELL=/bin/bash".into(),
+        "TERM=xterm".into(),
+        "DOCKER_BUILDKIT=0".into(),
+        format!("COMPOSE_PROJECT_NAME={compose_project}"),
+    ]
+}
+
 /// `services: docker` in the job's config.
 fn wants_docker(job: &JobRun) -> bool {
     travis_local_script::services::names(&job.config)
@@ -280,6 +294,21 @@ impl DockerExecutor {
         let tag = layer::ensure(&self.docker, &spec, progress).await?;
         layers.insert(base, tag.clone());
         Ok(tag)
+    }
+
+    /// The job's layer (built when missing, with the job's progress line), or the
+    /// reason when the run was cancelled meanwhile.
+    pub(crate) async fn job_layer(
+        &self,
+        job: &JobRun,
+        cancel: &CancelToken,
+    ) -> Result<Result<String, CancelReason>, ExecError> {
+        let progress = Progress::new(&format!("job {}", job.number));
+        let layer = self.layer_for(job, &progress).await?;
+        Ok(match cancel.reason() {
+            Some(reason) => Err(reason),
+            None => Ok(layer),
+        })
     }
 
     /// Runs a short command in the container (no TTY) and returns (exit code, output).
@@ -754,15 +783,7 @@ impl DockerExecutor {
     }
 
     fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
-        let mut env = vec![
-            "HOME=/home/travis".to_string(),
-            "USER=travis".into(),
-            "LOGNAME=travis".into(),
-            "SHELL=/bin/bash".into(),
-            "TERM=xterm".into(),
-            "DOCKER_BUILDKIT=0".into(),
-            format!("COMPOSE_PROJECT_NAME={}", jc.compose_project),
-        ];
+        let mut env = base_env(&jc.compose_project);
         if jc.cache.is_some() {
             env.push(format!("TRAVIS_LOCAL_CACHE_DIR={}", crate::cache::MOUNT));
         }
@@ -1157,13 +1178,10 @@ impl DockerExecutor {
         sink: &dyn OutputSink,
         cancel: &CancelToken,
     ) -> Result<JobEnd, ExecError> {
-        let layer = {
-            let progress = Progress::new(&format!("job {}", job.number));
-            self.layer_for(job, &progress).await?
+        let layer = match self.job_layer(job, cancel).await? {
+            Ok(layer) => layer,
+            Err(reason) => return Ok(JobEnd::Cancelled(reason)),
         };
-        if let Some(reason) = cancel.reason() {
-            return Ok(JobEnd::Cancelled(reason));
-        }
         let jc = match self.start(job, &layer, sink).await {
             Ok(jc) => jc,
             Err(e) => {
@@ -1313,16 +1331,13 @@ impl Executor for DockerExecutor {
     }
 
     fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
-        self.rt.block_on(async {
-            let mut t = Instant::now();
-            let r = tokio::time::timeout(Duration::from_secs(10), self.cleanup_async(run_id)).await;
-            trace("cleanup", &mut t);
-            r.unwrap_or_else(|_| {
-                Err(env_err(
-                    "cleanup of Docker resources timed out after 10 s; run `travis-local clean`",
-                ))
-            })
-        })
+        let mut t = Instant::now();
+        let limit = Duration::from_secs(10);
+        let r = engine::bounded_cleanup(&self.rt, "Docker resources", limit, async {
+            self.cleanup_async(run_id).await
+        });
+        trace("cleanup", &mut t);
+        r
     }
 }
 

@@ -391,15 +391,7 @@ impl SwarmExecutor {
                 ..Default::default()
             }]
         });
-        let env = vec![
-            "HOME=/home/travis".to_string(),
-            "USER=travis".into(),
-            "LOGNAME=travis".into(),
-            "SHELL=/bin/bash".into(),
-            "TERM=xterm".into(),
-            "DOCKER_BUILDKIT=0".into(),
-            format!("COMPOSE_PROJECT_NAME={name}"),
-        ];
+        let env = crate::executor::base_env(name);
         ServiceSpec {
             name: Some(name.to_string()),
             labels: Some(labels.clone()),
@@ -617,13 +609,10 @@ impl SwarmExecutor {
         sink: &dyn OutputSink,
         cancel: &CancelToken,
     ) -> Result<JobEnd, ExecError> {
-        let layer = {
-            let progress = Progress::new(&format!("job {}", job.number));
-            self.inner.layer_for(job, &progress).await?
+        let layer = match self.inner.job_layer(job, cancel).await? {
+            Ok(layer) => layer,
+            Err(reason) => return Ok(JobEnd::Cancelled(reason)),
         };
-        if let Some(reason) = cancel.reason() {
-            return Ok(JobEnd::Cancelled(reason));
-        }
         let created = match self.create(job, &layer).await {
             Ok(c) => c,
             Err(e) => {
@@ -635,6 +624,23 @@ impl SwarmExecutor {
         let result = self.follow(&created.service, sink, cancel).await;
         let _ = tokio::time::timeout(Duration::from_secs(20), self.finish(&created)).await;
         result
+    }
+
+    /// The engine is a manager; each job's base image is on it (loaded from this
+    /// machine's engine when it is not, see [`crate::nodes`]) and its layer built.
+    async fn prepare_async(&self, jobs: &[JobRun]) -> Result<(), ExecError> {
+        self.check_manager().await?;
+        let progress = Progress::new("swarm");
+        let mut bases = std::collections::HashSet::new();
+        for job in jobs {
+            let (base, _) = self.inner.image_for(job);
+            if bases.insert(base.clone()) {
+                let pull = self.settings().pull;
+                crate::nodes::ensure_on_manager(self.docker(), &base, pull, &progress).await?;
+            }
+            self.inner.layer_for(job, &progress).await?;
+        }
+        Ok(())
     }
 
     /// Removes every service, secret and config labelled with the run (and job).
@@ -739,25 +745,7 @@ impl Executor for SwarmExecutor {
     }
 
     fn prepare(&self, jobs: &[JobRun], _sink: &dyn OutputSink) -> Result<(), ExecError> {
-        self.inner.rt.block_on(async {
-            self.check_manager().await?;
-            let progress = Progress::new("swarm");
-            let mut bases = std::collections::HashSet::new();
-            for job in jobs {
-                let (base, _) = self.inner.image_for(job);
-                if bases.insert(base.clone()) {
-                    crate::nodes::ensure_on_manager(
-                        self.docker(),
-                        &base,
-                        self.settings().pull,
-                        &progress,
-                    )
-                    .await?;
-                }
-                self.inner.layer_for(job, &progress).await?;
-            }
-            Ok(())
-        })
+        self.inner.rt.block_on(self.prepare_async(jobs))
     }
 
     fn run(
@@ -770,14 +758,9 @@ impl Executor for SwarmExecutor {
     }
 
     fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
-        self.inner.rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(30), self.cleanup_async(run_id, None))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(env_err(
-                        "cleanup of swarm services timed out after 30 s; run `travis-local clean`",
-                    ))
-                })
+        let limit = Duration::from_secs(30);
+        crate::engine::bounded_cleanup(&self.inner.rt, "swarm services", limit, async {
+            self.cleanup_async(run_id, None).await
         })
     }
 }
