@@ -18,7 +18,8 @@
 #   status  exit 0 when it answers.
 # Environment: TL_SWARM_DIR (default /run/travis-local-swarm for root,
 #   else $XDG_RUNTIME_DIR/travis-local-swarm), TL_SWARM_PORT (default 23751),
-#   TL_SWARM_TLS_PORT (default 23752). Installs socat with apt-get when missing.
+#   TL_SWARM_TLS_PORT (default 23752). Installs socat and openssl with apt-get when
+#   missing.
 # Needs root (dockerd). Images: travis-local/busybox:ci and travis-local/bookworm:ci.
 #
 # NOT `--bridge none`: a dockerd started with it deletes the host's `docker0` link at
@@ -52,6 +53,12 @@ print_env() {
 # (the docker CLI's layout: ca.pem, cert.pem, key.pem), and an unrelated CA.
 make_certs() {
   [ -f "$CERTS/client/key.pem" ] && [ -f "$CERTS/wrong-ca/ca.pem" ] && return 0
+  if ! command -v openssl >/dev/null 2>&1; then
+    say "installing openssl (apt-get)"
+    apt-get install -y -qq openssl >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 || true; apt-get install -y -qq openssl >/dev/null 2>&1; } ||
+      die "openssl is needed for the TLS endpoint's certificates"
+  fi
   rm -rf "$CERTS"
   mkdir -p "$CERTS/client" "$CERTS/wrong-ca"
   chmod 700 "$CERTS"

@@ -21,7 +21,8 @@ if [ -f scripts/swarm-engine.sh ] && [ "$(id -u)" = 0 ] && command -v dockerd >/
    && docker info >/dev/null 2>&1; then
   trap 'bash scripts/ssh-engine.sh stop || true; bash scripts/swarm-engine.sh stop || true' EXIT
   bash scripts/swarm-engine.sh start >/dev/null
-  bash scripts/ssh-engine.sh start >/dev/null
+  bash scripts/ssh-engine.sh start >/dev/null ||
+    echo "test.sh: warning: the private sshd did not start (tests/remote.rs's ssh test fails under CI=true)" >&2
 fi
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
