@@ -176,10 +176,20 @@ fn start(t: &Target, url: &str) -> Result<Proxy, String> {
             if !ok {
                 return;
             }
+            let pool = Arc::new(Pool::default());
+            let warm = pool.clone();
+            let spawn_args = args.clone();
+            // Sessions are started ahead by a thread that lives as long as the process
+            // (see above), so a connection rarely waits for one.
+            let _ = std::thread::Builder::new()
+                .name("travis-local-ssh-warm".into())
+                .spawn(move || warm.keep_warm(&spawn_args));
             for conn in listener.incoming().flatten() {
-                let args = args.clone();
+                let session = pool.take().or_else(|| Session::spawn(&args).ok());
                 let errors = errors.clone();
-                std::thread::spawn(move || relay(conn, &args, &errors));
+                if let Some(session) = session {
+                    std::thread::spawn(move || session.relay(conn, &errors));
+                }
             }
         })
         .map_err(|e| fail(format!("cannot start the ssh proxy: {e}")))?;
@@ -266,33 +276,114 @@ fn spawn_ssh(
     cmd.spawn()
 }
 
-/// One engine connection: an `ssh … docker system dial-stdio` whose stdin and stdout
-/// are the accepted socket itself (no copying here; the mux client hands them to the
-/// master). Waits for it and keeps what it said on stderr.
-fn relay(conn: UnixStream, args: &[String], errors: &Mutex<String>) {
-    let (Ok(input), Ok(output)) = (conn.try_clone(), conn.try_clone()) else {
-        return;
-    };
-    let child = spawn_ssh(
-        args,
-        Stdio::from(std::os::fd::OwnedFd::from(input)),
-        Stdio::from(std::os::fd::OwnedFd::from(output)),
-        Stdio::piped(),
-    );
-    drop(conn);
-    let Ok(mut child) = child else {
-        return;
-    };
-    let mut err = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = stderr.read_to_string(&mut err);
-    }
-    let _ = child.wait();
-    if !err.trim().is_empty() {
-        if let Ok(mut last) = errors.lock() {
-            *last = err;
+/// Sessions kept started ahead of the connections that will use them.
+const WARM: usize = 3;
+
+/// One `ssh … docker system dial-stdio`, its stdin and stdout one end of a socket pair.
+struct Session {
+    child: Child,
+    end: UnixStream,
+}
+
+#[derive(Default)]
+struct Pool {
+    ready: Mutex<std::collections::VecDeque<Session>>,
+    wanted: std::sync::Condvar,
+}
+
+impl Pool {
+    /// Keeps [`WARM`] sessions started (runs forever on its own thread).
+    fn keep_warm(&self, args: &[String]) {
+        loop {
+            let Ok(mut ready) = self.ready.lock() else {
+                return;
+            };
+            while ready.len() >= WARM {
+                ready = match self.wanted.wait(ready) {
+                    Ok(r) => r,
+                    Err(_) => return,
+                };
+            }
+            drop(ready);
+            match Session::spawn(args) {
+                Ok(s) => {
+                    if let Ok(mut ready) = self.ready.lock() {
+                        ready.push_back(s);
+                    }
+                }
+                Err(_) => std::thread::sleep(Duration::from_secs(1)),
+            }
         }
     }
+
+    /// A started session that is still alive, if any; asks for a replacement.
+    fn take(&self) -> Option<Session> {
+        let mut ready = self.ready.lock().ok()?;
+        let found = loop {
+            let mut s = ready.pop_front()?;
+            if matches!(s.child.try_wait(), Ok(None)) {
+                break s;
+            }
+            let _ = s.child.wait();
+        };
+        self.wanted.notify_one();
+        Some(found)
+    }
+}
+
+impl Session {
+    fn spawn(args: &[String]) -> std::io::Result<Session> {
+        let (end, theirs) = UnixStream::pair()?;
+        let input = theirs.try_clone()?;
+        let child = spawn_ssh(
+            args,
+            Stdio::from(std::os::fd::OwnedFd::from(input)),
+            Stdio::from(std::os::fd::OwnedFd::from(theirs)),
+            Stdio::piped(),
+        )?;
+        Ok(Session { child, end })
+    }
+
+    /// Copies bytes both ways between the accepted connection and the session (each
+    /// direction half-closed at its end), then waits for the ssh and keeps what it said
+    /// on stderr.
+    fn relay(mut self, conn: UnixStream, errors: &Mutex<String>) {
+        let (Ok(conn_in), Ok(end_out)) = (conn.try_clone(), self.end.try_clone()) else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        };
+        let upstream = std::thread::spawn(move || pump(conn_in, end_out));
+        pump(self.end, conn);
+        let _ = upstream.join();
+        let mut err = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        let _ = self.child.wait();
+        if !err.trim().is_empty() {
+            if let Ok(mut last) = errors.lock() {
+                *last = err;
+            }
+        }
+    }
+}
+
+/// Plain read/write copy until EOF or an error, then a half-close of `to`.
+fn pump(mut from: UnixStream, mut to: UnixStream) {
+    use std::io::Write;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
 #[cfg(test)]
