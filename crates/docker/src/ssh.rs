@@ -5,10 +5,12 @@
 //!
 //! bollard talks HTTP over a stream, so a private unix socket (in a 0700 temporary
 //! directory, removed at exit) stands in for the engine: every connection accepted on
-//! it spawns one such `ssh` and copies bytes both ways. One ssh *master* connection
+//! it gets one such `ssh` and bytes are copied both ways. One ssh *master* connection
 //! (`-M -S <dir>/ctl -N`, started first, owned by this process) carries them all, so a
 //! connection costs a channel on an open session, not a new SSH handshake; it also
 //! gives a clear error (authentication, host key, unreachable host) before any request.
+//! bollard opens a connection per request and a session takes ≈ 0.2 s to start (sshd,
+//! a shell, the remote docker CLI), so [`WARM`] sessions are kept started ahead.
 //!
 //! The user's `~/.ssh/config` applies as for any `ssh`; `TRAVIS_LOCAL_SSH_CONFIG=FILE`
 //! passes `-F FILE` instead (keys, known_hosts, ports of a test or CI setup).
