@@ -11,8 +11,9 @@
 //!   sees (the tree lives at its own path on the engine's host), and that directory is
 //!   gone from the engine's host afterwards;
 //! - a passing and a failing job over ssh:// (TRAVIS_LOCAL_SSH_CONFIG gives the key and
-//!   known_hosts) read the shipped tree; an ssh that cannot connect is exit 4 with
-//!   ssh's own message.
+//!   known_hosts) read the shipped tree; no ssh process or proxy directory is left,
+//!   and a stale one of a killed run is swept; an ssh that cannot connect is exit 4
+//!   with ssh's own message.
 //!
 //! Needs both (`bash scripts/swarm-engine.sh start; bash scripts/ssh-engine.sh start`,
 //! root; `scripts/test.sh` does it); without them the tests print a notice and pass,
@@ -232,6 +233,10 @@ fn ssh_engine_runs_jobs_on_the_shipped_tree() {
     }
     let dir = common::committed_repo(SHIPPED_JOB, &[("shipped.txt", "over-ssh\n")]);
     let config = ssh_config();
+    // The proxy directory of a travis-local killed with -9 (its pid is gone).
+    let stale = std::env::temp_dir().join("travis-local-ssh-stale-test");
+    std::fs::create_dir_all(&stale).expect("mkdir");
+    std::fs::write(stale.join("pid"), "999999999").expect("pid");
     let r = run(
         dir.path(),
         &[
@@ -240,6 +245,7 @@ fn ssh_engine_runs_jobs_on_the_shipped_tree() {
         ],
     );
     assert_shipped(&r, "over-ssh");
+    assert!(!stale.exists(), "the stale proxy directory was not swept");
     // No ssh process and no proxy directory outlive the run.
     let left = Command::new("pgrep")
         .args(["-f", "travis-local-ssh-"])

@@ -135,7 +135,32 @@ pub fn last_error(url: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// Removes proxy directories of travis-local processes that are gone (a `kill -9`
+/// skips the clean-up at exit); each holds its owner's pid in `pid`.
+fn sweep_stale() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("travis-local-ssh-")
+        {
+            continue;
+        }
+        let Ok(pid) = std::fs::read_to_string(entry.path().join("pid")) else {
+            continue;
+        };
+        let pid = pid.trim();
+        if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn start(t: &Target, url: &str) -> Result<Proxy, String> {
+    sweep_stale();
     let dir = tempfile::Builder::new()
         .prefix("travis-local-ssh-")
         .tempdir()
@@ -145,6 +170,7 @@ fn start(t: &Target, url: &str) -> Result<Proxy, String> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
     }
+    let _ = std::fs::write(dir.join("pid"), std::process::id().to_string());
     let fail = |msg: String| {
         let _ = std::fs::remove_dir_all(&dir);
         msg
