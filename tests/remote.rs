@@ -5,7 +5,8 @@
 //! `docker` at the private engine):
 //! - a job through the TLS engine (DOCKER_TLS_VERIFY + DOCKER_CERT_PATH, and a Docker
 //!   context with TLS material) reads the shipped tree and gives the right result;
-//!   a client that trusts another CA is refused with exit 4 and a TLS error;
+//!   a client that trusts another CA is refused with exit 4 and a TLS error; a
+//!   `services: docker` job's own `docker` reaches the TLS engine (certificates given);
 //! - a `services: docker` job on the plain tcp engine: what the job writes into its
 //!   build directory is what a container it starts with a bind mount of that directory
 //!   sees (the tree lives at its own path on the engine's host), and that directory is
@@ -154,6 +155,21 @@ fn tls_engine_runs_jobs_and_refuses_a_wrong_ca() {
         ],
     );
     assert_shipped(&r, "over-tls");
+    // `services: docker`: the job's own docker reaches the TLS engine too.
+    let docker_job = common::committed_repo(
+        "language: minimal\nservices: [docker]\nscript:\n  - docker run --rm -v \"$TRAVIS_BUILD_DIR:/src\" travis-local/busybox:ci cat /src/shipped.txt\n",
+        &[("shipped.txt", "job-docker-over-tls\n")],
+    );
+    let r = run(
+        docker_job.path(),
+        &[
+            ("DOCKER_HOST", &tls_host()),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", &certs_s),
+        ],
+    );
+    r.exit(0);
+    assert!(r.has_line("job-docker-over-tls"), "{}", r.dump());
 
     // A Docker context with the same TLS material (contexts/tls/<sha256>/docker/).
     let config = tempfile::tempdir().expect("tmp");

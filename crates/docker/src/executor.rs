@@ -171,6 +171,17 @@ pub(crate) fn base_env(compose_project: &str) -> Vec<String> {
     ]
 }
 
+/// Where a `services: docker` job on a TLS engine finds `ca.pem`, `cert.pem`, `key.pem`.
+const JOB_CERT_DIR: &str = "/etc/travis-local/docker-tls";
+
+/// The certificate directory when the engine is reached over TLS.
+fn tls_material() -> Option<PathBuf> {
+    let e = crate::context::resolve().ok()?;
+    (e.tls && !e.host.starts_with("unix://") && !e.host.starts_with("ssh://"))
+        .then_some(e.cert_dir)
+        .flatten()
+}
+
 /// `services: docker` in the job's config.
 fn wants_docker(job: &JobRun) -> bool {
     travis_local_script::services::names(&job.config)
@@ -498,6 +509,9 @@ impl DockerExecutor {
             self.upload_script(job, &jc.name).await?;
             trace("upload", &mut t);
         }
+        if wants_docker(job) {
+            self.ship_tls_material(&jc.name).await?;
+        }
         self.start_services(job, &jc.name, sink).await;
         Ok(jc)
     }
@@ -791,8 +805,51 @@ impl DockerExecutor {
         if !host.starts_with("unix://") {
             env.push(format!("DOCKER_HOST={host}"));
         }
+        if wants_docker(job) && tls_material().is_some() {
+            env.push("DOCKER_TLS_VERIFY=1".into());
+            env.push(format!("DOCKER_CERT_PATH={JOB_CERT_DIR}"));
+        }
         env.extend(job.env.iter().map(|(k, v)| format!("{k}={v}")));
         env
+    }
+
+    /// `services: docker` on a TLS engine: the CA, client certificate and key that
+    /// travis-local uses go into the job container at [`JOB_CERT_DIR`] (its own
+    /// filesystem, not the shipped home; owned by travis, mode 0400), so the job's
+    /// `docker` reaches the engine as the docker CLI would.
+    async fn ship_tls_material(&self, name: &str) -> Result<(), ExecError> {
+        let Some(dir) = tls_material() else {
+            return Ok(());
+        };
+        let mut tar = tar::Builder::new(Vec::new());
+        for file in ["ca.pem", "cert.pem", "key.pem"] {
+            let Ok(data) = std::fs::read(dir.join(file)) else {
+                continue;
+            };
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o400);
+            h.set_uid(TRAVIS_UID.into());
+            h.set_gid(TRAVIS_UID.into());
+            h.set_mtime(0);
+            h.set_cksum();
+            let path = format!("{}/{file}", JOB_CERT_DIR.trim_start_matches('/'));
+            tar.append_data(&mut h, path, &data[..])
+                .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
+        }
+        let archive = tar
+            .into_inner()
+            .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
+        let opts = UploadToContainerOptionsBuilder::default().path("/").build();
+        self.docker
+            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
+            .await
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot give {name} the engine's TLS material: {}",
+                    api_message(&e)
+                ))
+            })
     }
 
     /// Runs the script; returns how it ended.
