@@ -15,11 +15,14 @@ fi
 if [ -f scripts/images.sh ] && docker info >/dev/null 2>&1; then
   bash scripts/images.sh
 fi
-# The private second engine (single-node swarm, tcp) of tests/swarm.rs; stopped on exit.
+# The private second engine (single-node swarm; plain tcp, TLS) of tests/swarm.rs and
+# tests/remote.rs, and the private sshd in front of it (ssh://); both stopped on exit.
 if [ -f scripts/swarm-engine.sh ] && [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1 \
    && docker info >/dev/null 2>&1; then
-  trap 'bash scripts/swarm-engine.sh stop || true' EXIT
+  trap 'bash scripts/ssh-engine.sh stop || true; bash scripts/swarm-engine.sh stop || true' EXIT
   bash scripts/swarm-engine.sh start >/dev/null
+  bash scripts/ssh-engine.sh start >/dev/null ||
+    echo "test.sh: warning: the private sshd did not start (tests/remote.rs's ssh test fails under CI=true)" >&2
 fi
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

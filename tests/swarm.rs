@@ -490,3 +490,74 @@ fn docker_context_points_run_at_the_tcp_engine() {
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("\"nowhere\""), "{err}");
 }
+
+/// `docker` on the main engine (this machine's), never the private one.
+fn on_main(args: &[&str]) -> (bool, String) {
+    let out = Command::new("docker")
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("docker runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn swarm_loads_a_missing_image_onto_the_manager_or_names_the_node() {
+    if !ready("swarm_images") {
+        return;
+    }
+    // A tag only the main engine has (same image as the test image: its layers load fast).
+    let tag = format!("travis-local/bookworm:swarm-load-{}", std::process::id());
+    let (ok, text) = on_main(&["tag", IMAGE, &tag]);
+    assert!(ok, "{text}");
+    on_private(&["image", "rm", &tag]);
+    let dir = common::committed_repo("language: minimal\nscript: cat /etc/debian_version\n", &[]);
+    let swarm_run = |image: &str| {
+        common::run_bin(
+            dir.path(),
+            &[
+                "run",
+                "--executor",
+                "swarm",
+                "--network",
+                "host",
+                "--pull",
+                "never",
+                "--image",
+                image,
+            ],
+            &[("DOCKER_HOST", &unix_host())],
+        )
+    };
+    let r = swarm_run(&tag);
+    let node = on_private(&["info", "--format", "{{.Name}}"])
+        .trim()
+        .to_string();
+    let present = !on_private(&["image", "inspect", "--format", "{{.Id}}", &tag])
+        .trim()
+        .is_empty();
+    on_main(&["image", "rm", &tag]);
+    on_private(&["image", "rm", &tag]);
+    r.exit(0).job("1.1", "passed");
+    assert!(
+        r.stderr.contains(&format!("loaded {tag} onto node {node}")),
+        "{}",
+        r.dump()
+    );
+    assert!(present, "{tag} was not on the private engine after the run");
+
+    // On neither engine, with --pull never: exit 4 naming the node.
+    let r = swarm_run("travis-local/absent-everywhere:ci");
+    r.exit(4);
+    assert!(
+        r.stderr.contains(&format!("not on swarm node {node}")),
+        "{}",
+        r.dump()
+    );
+    assert!(leftovers(r.pid).is_empty(), "{:?}", leftovers(r.pid));
+}

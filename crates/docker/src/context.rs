@@ -19,6 +19,12 @@ pub struct Endpoint {
     pub source: String,
     /// TLS is asked for (`DOCKER_TLS_VERIFY`, or a context with TLS material).
     pub tls: bool,
+    /// Where `ca.pem`, `cert.pem` and `key.pem` are when `tls`: `DOCKER_CERT_PATH`
+    /// (default: the docker config directory) with `DOCKER_TLS_VERIFY`, else the
+    /// context's `contexts/tls/<sha256(name)>/docker/`.
+    pub cert_dir: Option<PathBuf>,
+    /// The context says `SkipTLSVerify: true`.
+    pub skip_verify: bool,
 }
 
 fn config_dir() -> Option<PathBuf> {
@@ -36,12 +42,17 @@ fn env(name: &str) -> Option<String> {
 
 /// Resolves from the process environment and the docker CLI's files.
 pub fn resolve() -> Result<Endpoint, String> {
-    resolve_with(
+    let config = config_dir();
+    let mut e = resolve_with(
         env("DOCKER_HOST"),
         env("DOCKER_CONTEXT"),
         env("DOCKER_TLS_VERIFY").is_some_and(|v| v != "0"),
-        config_dir().as_deref(),
-    )
+        config.as_deref(),
+    )?;
+    if e.tls && e.cert_dir.is_none() {
+        e.cert_dir = env("DOCKER_CERT_PATH").map(PathBuf::from).or(config);
+    }
+    Ok(e)
 }
 
 /// The same, with every input given (testable).
@@ -56,6 +67,8 @@ pub fn resolve_with(
             host,
             source: "DOCKER_HOST".into(),
             tls: tls_verify,
+            cert_dir: None,
+            skip_verify: false,
         });
     }
     let (name, from) = match docker_context {
@@ -66,6 +79,8 @@ pub fn resolve_with(
         host: DEFAULT_HOST.into(),
         source: "default".into(),
         tls: tls_verify,
+        cert_dir: None,
+        skip_verify: false,
     };
     let Some(name) = name.filter(|n| n != "default") else {
         return Ok(default);
@@ -103,6 +118,11 @@ pub fn resolve_with(
         host: host.to_string(),
         source: format!("context {name}"),
         tls: tls_verify || has_tls,
+        cert_dir: has_tls.then_some(tls_dir),
+        skip_verify: meta
+            .pointer("/Endpoints/docker/SkipTLSVerify")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
     })
 }
 
@@ -189,6 +209,7 @@ mod tests {
         std::fs::write(tls.join("ca.pem"), "x").unwrap();
         let e = resolve_with(None, Some("secure".into()), false, Some(dir.path())).unwrap();
         assert!(e.tls);
+        assert_eq!(e.cert_dir.as_deref(), Some(tls.as_path()));
         std::fs::write(dir.path().join("config.json"), "{").unwrap();
         assert!(resolve_with(None, None, false, Some(dir.path())).is_err());
     }

@@ -4,6 +4,7 @@
 //! too-new version prefix), and errors reduced to one readable line.
 
 use bollard::Docker;
+use std::path::Path;
 use std::time::Duration;
 use travis_local_runner::executor::ExecError;
 
@@ -31,6 +32,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExecError> {
 }
 
 /// Connects and negotiates the API version. Fails with a one-line environment error.
+///
+/// `unix://` and plain `tcp://` as given; `tcp://` with TLS (`DOCKER_TLS_VERIFY`, or a
+/// context with TLS material) through rustls with the CA, client certificate and key
+/// of [`crate::context::Endpoint::cert_dir`], as the docker CLI; `ssh://` through the
+/// system `ssh` behind a private unix socket ([`crate::ssh`]).
 pub async fn connect() -> Result<Docker, ExecError> {
     let endpoint = crate::context::resolve().map_err(env_err)?;
     let host = endpoint.host.clone();
@@ -39,20 +45,96 @@ pub async fn connect() -> Result<Docker, ExecError> {
             "cannot reach the Docker engine at {host}: {cause} (is the daemon running? set DOCKER_HOST or use --executor host)"
         ))
     };
-    if endpoint.tls && !host.starts_with("unix://") {
-        return Err(env_err(format!(
-            "the Docker engine at {host} ({}) needs TLS (DOCKER_TLS_VERIFY or the context's TLS material), which this build of travis-local does not support; use a unix socket, plain tcp on a trusted network, or an SSH tunnel",
-            endpoint.source
-        )));
+    let docker = if host.starts_with("ssh://") {
+        let socket = crate::ssh::local_socket_for(&host).map_err(&unreachable)?;
+        Docker::connect_with_unix(&socket, 120, bollard::API_DEFAULT_VERSION)
+    } else if endpoint.tls && !host.starts_with("unix://") {
+        connect_tls(&endpoint)?
+    } else if host.starts_with("tcp://") || host.starts_with("http://") {
+        // Not connect_with_host: it would switch to TLS on a DOCKER_TLS_VERIFY that
+        // is set but empty or "0", which the docker CLI (and [`crate::context`]) ignore.
+        Docker::connect_with_http(&host, 120, bollard::API_DEFAULT_VERSION)
+    } else {
+        Docker::connect_with_host(&host)
     }
-    let docker = Docker::connect_with_host(&host).map_err(|e| unreachable(one_line(&e)))?;
+    .map_err(|e| unreachable(one_line(&e)))?;
+    let why = |e: &bollard::errors::Error| {
+        let mut cause = one_line(e);
+        if let Some(ssh) = crate::ssh::last_error(&host) {
+            cause.push_str(&format!(" (ssh: {})", ssh.replace('\n', "; ")));
+        }
+        if endpoint.tls && !host.starts_with("unix://") {
+            let dir = endpoint.cert_dir.as_deref().unwrap_or(Path::new("?"));
+            cause = format!(
+                "TLS connection failed: {cause} (CA, certificate and key from {}, {})",
+                dir.display(),
+                endpoint.source
+            );
+        }
+        cause
+    };
     // Probing `/version` must not hang forever on a dead TCP endpoint.
     let negotiated = tokio::time::timeout(Duration::from_secs(15), docker.negotiate_version())
         .await
         .map_err(|_| unreachable("no answer within 15 s".into()))?
-        .map_err(|e| unreachable(one_line(&e)))?;
+        .map_err(|e| unreachable(why(&e)))?;
     // Streams (exec output, builds) are not cut by this; it bounds request heads only.
     Ok(negotiated.with_timeout(Duration::from_secs(600)))
+}
+
+/// The rustls client of a TLS endpoint (server verified against `ca.pem`; `cert.pem`
+/// and `key.pem` presented as the client certificate).
+fn connect_tls(
+    endpoint: &crate::context::Endpoint,
+) -> Result<Result<Docker, bollard::errors::Error>, ExecError> {
+    let host = &endpoint.host;
+    if endpoint.skip_verify {
+        return Err(env_err(format!(
+            "the Docker engine at {host} ({}) is set to skip TLS verification, which travis-local does not do; give the context the engine's CA (docker context update --docker ca=…)",
+            endpoint.source
+        )));
+    }
+    let Some(dir) = endpoint.cert_dir.as_deref() else {
+        return Err(env_err(format!(
+            "the Docker engine at {host} ({}) needs TLS but no certificate directory is known (set DOCKER_CERT_PATH)",
+            endpoint.source
+        )));
+    };
+    let ca = dir.join("ca.pem");
+    if !ca.is_file() {
+        return Err(env_err(format!(
+            "the Docker engine at {host} ({}) needs TLS: no CA certificate at {}",
+            endpoint.source,
+            ca.display()
+        )));
+    }
+    let url = host.replacen("tcp://", "https://", 1);
+    Ok(Docker::connect_with_ssl(
+        &url,
+        &dir.join("key.pem"),
+        &dir.join("cert.pem"),
+        &ca,
+        120,
+        bollard::API_DEFAULT_VERSION,
+    ))
+}
+
+/// Blocks on an executor's end-of-run cleanup, bounded by `limit`; past it, an
+/// environment error that points at `travis-local clean`.
+pub fn bounded_cleanup(
+    rt: &tokio::runtime::Runtime,
+    what: &str,
+    limit: Duration,
+    cleanup: impl std::future::Future<Output = Result<(), ExecError>>,
+) -> Result<(), ExecError> {
+    // The timer is made inside the runtime (it needs its time driver).
+    rt.block_on(async { tokio::time::timeout(limit, cleanup).await })
+        .unwrap_or_else(|_| {
+            Err(env_err(format!(
+                "cleanup of {what} timed out after {} s; run `travis-local clean`",
+                limit.as_secs()
+            )))
+        })
 }
 
 /// An environment error (exit 4).

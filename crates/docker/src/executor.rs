@@ -34,6 +34,16 @@ use travis_local_runner::executor::{
     CancelReason, CancelToken, ExecError, Executor, JobEnd, JobRun, OutputSink,
 };
 
+/// The output and input of an attached exec.
+type ExecOutput = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<
+                Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
+            > + Send,
+    >,
+>;
+type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
 /// uid/gid of `travis` in the Travis layer.
 pub const TRAVIS_UID: u32 = 2000;
 
@@ -147,6 +157,48 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The environment every job's script starts from (the Docker and Swarm executors),
+/// before the job's own.
+pub(crate) fn base_env(compose_project: &str) -> Vec<String> {
+    vec![
+        "HOME=/home/travis".to_string(),
+        "USER=travis".into(),
+        "LOGNAME=travis".into(),
+        "SHELL=/bin/bash".into(),
+        "TERM=xterm".into(),
+        "DOCKER_BUILDKIT=0".into(),
+        format!("COMPOSE_PROJECT_NAME={compose_project}"),
+    ]
+}
+
+/// Where a `services: docker` job on a TLS engine finds `ca.pem`, `cert.pem`, `key.pem`.
+const JOB_CERT_DIR: &str = "/etc/travis-local/docker-tls";
+
+/// The certificate directory when the engine is reached over TLS.
+fn tls_material() -> Option<PathBuf> {
+    let e = crate::context::resolve().ok()?;
+    (e.tls && !e.host.starts_with("unix://") && !e.host.starts_with("ssh://"))
+        .then_some(e.cert_dir)
+        .flatten()
+}
+
+/// `services: docker` in the job's config.
+fn wants_docker(job: &JobRun) -> bool {
+    travis_local_script::services::names(&job.config)
+        .iter()
+        .any(|s| s == "docker")
+}
+
+/// `build.sh` written into the job's home on the host (local engine); false when it
+/// could not be.
+fn write_script(home: &Path, script: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let path = home.join("build.sh");
+    std::fs::write(&path, script.as_bytes())
+        .and_then(|_| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)))
+        .is_ok()
+}
+
 /// True when ownership can be changed on the host directly.
 fn host_chown_possible() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -191,6 +243,10 @@ struct JobContainer {
     docker_service: bool,
     /// `cache:`: the job's cache volumes are mounted under [`crate::cache::MOUNT`].
     cache: Option<travis_local_script::cache::CacheKey>,
+    /// `services: docker` on a remote engine: the home lives at its own path on the
+    /// engine's host too (bind-mounted, filled by the shipped tree), so that compose
+    /// bind mounts resolve there; removed by [`DockerExecutor::remove_engine_host_tree`].
+    engine_host_tree: bool,
 }
 
 impl DockerExecutor {
@@ -249,6 +305,21 @@ impl DockerExecutor {
         let tag = layer::ensure(&self.docker, &spec, progress).await?;
         layers.insert(base, tag.clone());
         Ok(tag)
+    }
+
+    /// The job's layer (built when missing, with the job's progress line), or the
+    /// reason when the run was cancelled meanwhile.
+    pub(crate) async fn job_layer(
+        &self,
+        job: &JobRun,
+        cancel: &CancelToken,
+    ) -> Result<Result<String, CancelReason>, ExecError> {
+        let progress = Progress::new(&format!("job {}", job.number));
+        let layer = self.layer_for(job, &progress).await?;
+        Ok(match cancel.reason() {
+            Some(reason) => Err(reason),
+            None => Ok(layer),
+        })
     }
 
     /// Runs a short command in the container (no TTY) and returns (exit code, output).
@@ -335,11 +406,12 @@ impl DockerExecutor {
         let build = absolute(&job.build_dir);
         let home_s = home.display().to_string();
         let build_s = build.display().to_string();
-        let wants_docker = travis_local_script::services::names(&job.config)
-            .iter()
-            .any(|s| s == "docker");
+        let wants_docker = wants_docker(job);
         let ship = crate::remote::must_ship(self.settings.ship_tree);
-        let mut binds = if ship {
+        let mut binds = if self.tree_on_engine_host(job) {
+            // The shipped tree lands in these directories of the engine's host.
+            vec![format!("{home_s}:{home_s}")]
+        } else if ship {
             Vec::new()
         } else {
             vec![
@@ -347,7 +419,7 @@ impl DockerExecutor {
                 format!("{home_s}:/home/travis"),
             ]
         };
-        if !ship && !build.starts_with(&home) {
+        if (!ship || self.tree_on_engine_host(job)) && !build.starts_with(&home) {
             binds.push(format!("{build_s}:{build_s}"));
         }
         binds.extend(extra_binds);
@@ -401,32 +473,84 @@ impl DockerExecutor {
         sink: &dyn OutputSink,
     ) -> Result<JobContainer, ExecError> {
         let mut t = Instant::now();
-        let name = job_name(&job.run_id, &job.number);
-        let home = absolute(&job.home_dir);
-        let build = absolute(&job.build_dir);
-        let home_s = home.display().to_string();
+        let (cache, cache_binds) = self.cache_binds(job, sink).await;
+        let ship = crate::remote::must_ship(self.settings.ship_tree);
+        let (jc, ready) = self
+            .create_job_container(job, layer, cache, cache_binds, &mut t)
+            .await?;
+        if ship {
+            self.ship_tree(&jc.name, &jc.home, &jc.build).await?;
+            trace("ship tree", &mut t);
+        }
+        let started = if ready {
+            Ok(())
+        } else {
+            self.docker.start_container(&jc.name, None).await
+        };
+        if let Err(e) = started {
+            self.remove_container(&jc.name).await;
+            return Err(env_err(format!(
+                "cannot start the job container {} (network {}): {}",
+                jc.name,
+                self.settings.network,
+                api_message(&e)
+            )));
+        }
+        trace("start", &mut t);
+        // The script: with a local engine, written straight into the job's home on the
+        // host (bind-mounted at /home/travis; no secret in it), before the home is handed
+        // to travis below; it saves the archive upload. Else uploaded after.
+        let script_on_host =
+            engine::local_socket().is_some() && !ship && write_script(&jc.home, &job.script);
+        self.hand_home_to_travis(&jc, ship, sink).await?;
+        self.hand_cache_to_travis(&jc, sink).await;
+        trace("chown", &mut t);
+        if !script_on_host {
+            self.upload_script(job, &jc.name).await?;
+            trace("upload", &mut t);
+        }
+        if wants_docker(job) {
+            self.ship_tls_material(&jc.name).await?;
+        }
+        self.start_services(job, &jc.name, sink).await;
+        Ok(jc)
+    }
 
-        let wants_docker = travis_local_script::services::names(&job.config)
-            .iter()
-            .any(|s| s == "docker");
-        let mut cache = None;
-        let mut cache_binds = Vec::new();
-        if let Some(spec) = &job.cache {
-            match crate::cache::binds(&self.docker, spec).await {
-                Ok(b) => {
-                    cache_binds = b;
-                    cache = Some(spec.push.clone());
-                }
-                Err(e) => sink.output(
+    /// The job's cache volumes (none, with a warning, when they cannot be made).
+    async fn cache_binds(
+        &self,
+        job: &JobRun,
+        sink: &dyn OutputSink,
+    ) -> (Option<travis_local_script::cache::CacheKey>, Vec<String>) {
+        let Some(spec) = &job.cache else {
+            return (None, Vec::new());
+        };
+        match crate::cache::binds(&self.docker, spec).await {
+            Ok(b) => (Some(spec.push.clone()), b),
+            Err(e) => {
+                sink.output(
                     format!("travis-local: warning: the build cache is not used: {e}\n").as_bytes(),
-                ),
+                );
+                (None, Vec::new())
             }
         }
-        let ship = crate::remote::must_ship(self.settings.ship_tree);
+    }
+
+    /// The job container, created (or taken from `prepare`: then `true`, it runs).
+    async fn create_job_container(
+        &self,
+        job: &JobRun,
+        layer: &str,
+        cache: Option<travis_local_script::cache::CacheKey>,
+        cache_binds: Vec<String>,
+        t: &mut Instant,
+    ) -> Result<(JobContainer, bool), ExecError> {
+        let name = job_name(&job.run_id, &job.number);
+        let docker_service = wants_docker(job) || engine::local_socket().is_none();
         let body = self.container_body(job, layer, cache_binds);
         let opts = CreateContainerOptionsBuilder::default().name(&name).build();
         remember_container(&name);
-        if wants_docker || engine::local_socket().is_none() {
+        if docker_service {
             remember_project(&name);
         }
         // The first job's container may have been started by `prepare`, while the runner
@@ -440,7 +564,7 @@ impl DockerExecutor {
             Some(handle) => handle.await.unwrap_or(false),
             None => false,
         };
-        trace("prestarted container", &mut t);
+        trace("prestarted container", t);
         if !ready {
             create_container(&self.docker, opts, body)
                 .await
@@ -450,114 +574,163 @@ impl DockerExecutor {
                         api_message(&e)
                     ))
                 })?;
-            trace("create", &mut t);
+            trace("create", t);
         }
-        if wants_docker || engine::local_socket().is_none() {
+        if docker_service {
             self.used_docker
                 .store(true, std::sync::atomic::Ordering::SeqCst);
         }
         let jc = JobContainer {
             name: name.clone(),
             layer: layer.to_string(),
-            home: home.clone(),
-            build,
-            compose_project: name.clone(),
-            docker_service: wants_docker || engine::local_socket().is_none(),
+            home: absolute(&job.home_dir),
+            build: absolute(&job.build_dir),
+            compose_project: name,
+            docker_service,
             cache,
+            engine_host_tree: self.tree_on_engine_host(job),
         };
-        if ship {
-            self.ship_tree(&name, &jc.home, &jc.build).await?;
-            trace("ship tree", &mut t);
-        }
-        let started = if ready {
-            Ok(())
-        } else {
-            self.docker.start_container(&name, None).await
+        Ok((jc, ready))
+    }
+
+    /// The job runs as travis (uid 2000): give it the copied (or shipped) tree.
+    async fn hand_home_to_travis(
+        &self,
+        jc: &JobContainer,
+        ship: bool,
+        sink: &dyn OutputSink,
+    ) -> Result<(), ExecError> {
+        let home_s = jc.home.display().to_string();
+        let warn = |why: &str| {
+            sink.output(
+                format!("travis-local: warning: cannot hand {home_s} to travis: {why}\n")
+                    .as_bytes(),
+            )
         };
-        if let Err(e) = started {
-            self.remove_container(&name).await;
-            return Err(env_err(format!(
-                "cannot start the job container {name} (network {}): {}",
-                self.settings.network,
-                api_message(&e)
-            )));
-        }
-        trace("start", &mut t);
-        // The script: with a local engine, written straight into the job's home on the
-        // host (bind-mounted at /home/travis; no secret in it), before the home is handed
-        // to travis below; it saves the archive upload. Else uploaded after.
-        let local_engine = engine::local_socket().is_some() && !ship;
-        let mut script_on_host = false;
-        if local_engine {
-            use std::os::unix::fs::PermissionsExt;
-            let path = home.join("build.sh");
-            script_on_host = std::fs::write(&path, job.script.as_bytes())
-                .and_then(|_| {
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                })
-                .is_ok();
-        }
-        // The job runs as travis (uid 2000): give it the copied tree.
         let (uid, _) = host_ids();
         if ship {
             let cmd = crate::remote::settle_command(&home_s);
             let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-            let (code, out) = self.exec_capture(&name, "root", &cmd).await?;
+            let (code, out) = self.exec_capture(&jc.name, "root", &cmd).await?;
             if code != 0 {
                 return Err(op_err(format!(
-                    "cannot settle the shipped tree in {name}: {}",
+                    "cannot settle the shipped tree in {}: {}",
+                    jc.name,
                     out.trim()
                 )));
             }
         } else if uid != TRAVIS_UID && host_chown_possible() {
-            if let Err(e) = chown_tree(&home, TRAVIS_UID, TRAVIS_UID) {
-                sink.output(
-                    format!("travis-local: warning: cannot hand {home_s} to travis: {e}\n")
-                        .as_bytes(),
-                );
+            if let Err(e) = chown_tree(&jc.home, TRAVIS_UID, TRAVIS_UID) {
+                warn(&e.to_string());
             }
         } else if uid != TRAVIS_UID {
             let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
             let (code, out) = self
-                .exec_capture(&name, "root", &["chown", "-R", &own, &home_s])
+                .exec_capture(&jc.name, "root", &["chown", "-R", &own, &home_s])
                 .await?;
+            if code != 0 {
+                warn(out.trim());
+            }
+        }
+        Ok(())
+    }
+
+    /// A new cache volume's root belongs to root; the job (travis) writes the cache.
+    async fn hand_cache_to_travis(&self, jc: &JobContainer, sink: &dyn OutputSink) {
+        let Some(key) = &jc.cache else {
+            return;
+        };
+        let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
+        let push = format!("{}/push", crate::cache::MOUNT);
+        if let Ok((code, out)) = self
+            .exec_capture(&jc.name, "root", &["chown", &own, &push])
+            .await
+        {
             if code != 0 {
                 sink.output(
                     format!(
-                        "travis-local: warning: cannot hand {home_s} to travis: {}\n",
+                        "travis-local: warning: cannot hand the cache volume to travis: {}\n",
                         out.trim()
                     )
                     .as_bytes(),
                 );
             }
         }
-        if let Some(key) = &jc.cache {
-            // A new volume's root belongs to root; the job (travis) writes the cache.
-            let own = format!("{TRAVIS_UID}:{TRAVIS_UID}");
-            let push = format!("{}/push", crate::cache::MOUNT);
-            if let Ok((code, out)) = self
-                .exec_capture(&name, "root", &["chown", &own, &push])
-                .await
-            {
-                if code != 0 {
-                    sink.output(
-                        format!(
-                            "travis-local: warning: cannot hand the cache volume to travis: {}\n",
-                            out.trim()
-                        )
-                        .as_bytes(),
-                    );
-                }
+        travis_local_runner::cache::touch_docker(key, None);
+    }
+
+    /// `services: docker` on an engine elsewhere: the job's compose bind mounts name
+    /// paths of the engine's host, so the home is bind-mounted from there (the engine
+    /// makes the directories) and the shipped tree fills it.
+    fn tree_on_engine_host(&self, job: &JobRun) -> bool {
+        wants_docker(job) && engine::local_socket().is_none()
+    }
+
+    /// Removes the job's directories from the engine's host (see
+    /// [`Self::tree_on_engine_host`]) with a throwaway container that binds the
+    /// top directory of the home's path (e.g. `/tmp`): the home and the build
+    /// directory go, then their ancestors below it that are left empty.
+    async fn remove_engine_host_tree(&self, jc: &JobContainer) {
+        let mut dirs = vec![jc.home.clone()];
+        if !jc.build.starts_with(&jc.home) {
+            dirs.push(jc.build.clone());
+        }
+        for dir in dirs {
+            let mut parts = dir.components();
+            parts.next(); // the root
+            let Some(top) = parts.next() else {
+                continue;
+            };
+            let rest = parts.as_path();
+            if rest.as_os_str().is_empty() {
+                continue;
             }
-            travis_local_runner::cache::touch_docker(key, None);
+            let top = Path::new("/").join(top);
+            let script = "cd /top && rm -rf -- \"$1\" && { rmdir -p --ignore-fail-on-non-empty -- \"$(dirname -- \"$1\")\" 2>/dev/null || true; }";
+            let cmd = vec![
+                "sh".to_string(),
+                "-c".into(),
+                script.into(),
+                "sh".into(),
+                rest.display().to_string(),
+            ];
+            let binds = vec![format!("{}:/top", top.display())];
+            self.run_helper(&format!("{}-rmtree", jc.name), &jc.layer, cmd, binds)
+                .await;
         }
-        trace("chown", &mut t);
-        if !script_on_host {
-            self.upload_script(job, &name).await?;
-            trace("upload", &mut t);
+    }
+
+    /// Runs a throwaway root container (no network) to its end (bounded), removes it.
+    async fn run_helper(&self, helper: &str, image: &str, cmd: Vec<String>, binds: Vec<String>) {
+        self.remove_container(helper).await;
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            cmd: Some(cmd),
+            entrypoint: Some(vec![]),
+            user: Some("root".into()),
+            labels: Some(HashMap::from([
+                (LABEL_RUN.to_string(), "helper".to_string()),
+                (LABEL_OWNER.to_string(), crate::owned::owner_label()),
+            ])),
+            host_config: Some(HostConfig {
+                binds: Some(binds),
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(helper)
+            .build();
+        remember_container(helper);
+        if self.docker.create_container(Some(opts), body).await.is_ok()
+            && self.docker.start_container(helper, None).await.is_ok()
+        {
+            let mut wait = self.docker.wait_container(helper, None);
+            let _ = tokio::time::timeout(Duration::from_secs(20), wait.next()).await;
         }
-        self.start_services(job, &name, sink).await;
-        Ok(jc)
+        self.remove_container(helper).await;
+        forget_container(helper);
     }
 
     /// The script as `/home/travis/build.sh`, owned by travis, through the archive API.
@@ -593,10 +766,7 @@ impl DockerExecutor {
     /// the single truth of what a job does); docker is the engine socket mounted at
     /// container creation.
     async fn start_services(&self, job: &JobRun, _name: &str, sink: &dyn OutputSink) {
-        let wants_docker = travis_local_script::services::names(&job.config)
-            .iter()
-            .any(|s| s == "docker");
-        if wants_docker && engine::local_socket().is_none() {
+        if wants_docker(job) && engine::local_socket().is_none() {
             sink.output(b"travis-local: services: docker uses DOCKER_HOST from the host\n");
         }
     }
@@ -627,15 +797,7 @@ impl DockerExecutor {
     }
 
     fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
-        let mut env = vec![
-            "HOME=/home/travis".to_string(),
-            "USER=travis".into(),
-            "LOGNAME=travis".into(),
-            "SHELL=/bin/bash".into(),
-            "TERM=xterm".into(),
-            "DOCKER_BUILDKIT=0".into(),
-            format!("COMPOSE_PROJECT_NAME={}", jc.compose_project),
-        ];
+        let mut env = base_env(&jc.compose_project);
         if jc.cache.is_some() {
             env.push(format!("TRAVIS_LOCAL_CACHE_DIR={}", crate::cache::MOUNT));
         }
@@ -643,8 +805,51 @@ impl DockerExecutor {
         if !host.starts_with("unix://") {
             env.push(format!("DOCKER_HOST={host}"));
         }
+        if wants_docker(job) && tls_material().is_some() {
+            env.push("DOCKER_TLS_VERIFY=1".into());
+            env.push(format!("DOCKER_CERT_PATH={JOB_CERT_DIR}"));
+        }
         env.extend(job.env.iter().map(|(k, v)| format!("{k}={v}")));
         env
+    }
+
+    /// `services: docker` on a TLS engine: the CA, client certificate and key that
+    /// travis-local uses go into the job container at [`JOB_CERT_DIR`] (its own
+    /// filesystem, not the shipped home; owned by travis, mode 0400), so the job's
+    /// `docker` reaches the engine as the docker CLI would.
+    async fn ship_tls_material(&self, name: &str) -> Result<(), ExecError> {
+        let Some(dir) = tls_material() else {
+            return Ok(());
+        };
+        let mut tar = tar::Builder::new(Vec::new());
+        for file in ["ca.pem", "cert.pem", "key.pem"] {
+            let Ok(data) = std::fs::read(dir.join(file)) else {
+                continue;
+            };
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o400);
+            h.set_uid(TRAVIS_UID.into());
+            h.set_gid(TRAVIS_UID.into());
+            h.set_mtime(0);
+            h.set_cksum();
+            let path = format!("{}/{file}", JOB_CERT_DIR.trim_start_matches('/'));
+            tar.append_data(&mut h, path, &data[..])
+                .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
+        }
+        let archive = tar
+            .into_inner()
+            .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
+        let opts = UploadToContainerOptionsBuilder::default().path("/").build();
+        self.docker
+            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
+            .await
+            .map_err(|e| {
+                op_err(format!(
+                    "cannot give {name} the engine's TLS material: {}",
+                    api_message(&e)
+                ))
+            })
     }
 
     /// Runs the script; returns how it ended.
@@ -655,6 +860,21 @@ impl DockerExecutor {
         sink: &dyn OutputSink,
         cancel: &CancelToken,
     ) -> Result<JobEnd, ExecError> {
+        let (exec_id, output, _input) = self.start_script(job, jc).await?;
+        if self.stream_script(jc, &exec_id, output, sink, cancel).await {
+            // The first reason recorded wins, except that Forced overrides (token rules).
+            let reason = cancel.reason().unwrap_or(CancelReason::Canceled);
+            return Ok(JobEnd::Cancelled(reason));
+        }
+        self.script_end(jc, &exec_id, cancel).await
+    }
+
+    /// The script's exec, created and started as travis with a TTY.
+    async fn start_script(
+        &self,
+        job: &JobRun,
+        jc: &JobContainer,
+    ) -> Result<(String, ExecOutput, ExecInput), ExecError> {
         let config = ExecConfig {
             attach_stdout: Some(true),
             attach_stderr: Some(true),
@@ -670,43 +890,46 @@ impl DockerExecutor {
             ]),
             ..Default::default()
         };
+        let failed = |e: bollard::errors::Error| {
+            op_err(format!(
+                "cannot start the job in {}: {}",
+                jc.name,
+                api_message(&e)
+            ))
+        };
         let exec_id = self
             .docker
             .create_exec(&jc.name, config)
             .await
-            .map_err(|e| {
-                op_err(format!(
-                    "cannot start the job in {}: {}",
-                    jc.name,
-                    api_message(&e)
-                ))
-            })?
+            .map_err(failed)?
             .id;
-        let started = self
-            .docker
-            .start_exec(
-                &exec_id,
-                Some(StartExecOptions {
-                    tty: true,
-                    ..Default::default()
-                }),
-            )
-            .await
-            .map_err(|e| {
-                op_err(format!(
-                    "cannot start the job in {}: {}",
-                    jc.name,
-                    api_message(&e)
-                ))
-            })?;
-        let StartExecResults::Attached {
-            mut output,
-            input: _input,
-        } = started
-        else {
-            return Err(op_err("the engine detached the job's exec".to_string()));
+        let opts = StartExecOptions {
+            tty: true,
+            ..Default::default()
         };
+        match self
+            .docker
+            .start_exec(&exec_id, Some(opts))
+            .await
+            .map_err(failed)?
+        {
+            StartExecResults::Attached { output, input } => Ok((exec_id, output, input)),
+            StartExecResults::Detached => {
+                Err(op_err("the engine detached the job's exec".to_string()))
+            }
+        }
+    }
 
+    /// Streams the script's output into the sink until it ends (or, cancelled, until
+    /// it was terminated and killed); true when cancelled.
+    async fn stream_script(
+        &self,
+        jc: &JobContainer,
+        exec_id: &str,
+        mut output: ExecOutput,
+        sink: &dyn OutputSink,
+        cancel: &CancelToken,
+    ) -> bool {
         let mut tick = tokio::time::interval(TICK);
         let mut ticks: u64 = 0;
         let mut cancelled: Option<(CancelReason, Instant)> = None;
@@ -748,7 +971,7 @@ impl DockerExecutor {
                             if at.elapsed() > Duration::from_secs(2) {
                                 break;
                             }
-                        } else if let Ok(info) = self.docker.inspect_exec(&exec_id).await {
+                        } else if let Ok(info) = self.docker.inspect_exec(exec_id).await {
                             if info.running == Some(false) {
                                 exited_at = Some(Instant::now());
                             }
@@ -757,12 +980,17 @@ impl DockerExecutor {
                 }
             }
         }
-        if let Some((_, _)) = cancelled {
-            // The first reason recorded wins, except that Forced overrides (token rules).
-            let reason = cancel.reason().unwrap_or(CancelReason::Canceled);
-            return Ok(JobEnd::Cancelled(reason));
-        }
-        let code = self.exec_exit_code(&exec_id).await;
+        cancelled.is_some()
+    }
+
+    /// How the script ended, once its output ended.
+    async fn script_end(
+        &self,
+        jc: &JobContainer,
+        exec_id: &str,
+        cancel: &CancelToken,
+    ) -> Result<JobEnd, ExecError> {
+        let code = self.exec_exit_code(exec_id).await;
         // An ordinary exit status: the script ended by itself, the container was up (a
         // `docker kill` shows as a signal status, >= 128). Saves a round trip per job.
         if let Some(c) = code.filter(|c| (0..128).contains(c)) {
@@ -950,36 +1178,10 @@ impl DockerExecutor {
             return;
         }
         // The container is gone (killed): a throwaway one does it.
-        let helper = format!("{}-chown", jc.name);
-        self.remove_container(&helper).await;
-        let body = ContainerCreateBody {
-            image: Some(jc.layer.clone()),
-            cmd: Some(vec!["chown".into(), "-R".into(), owner, home.clone()]),
-            entrypoint: Some(vec![]),
-            user: Some("root".into()),
-            labels: Some(HashMap::from([(
-                LABEL_RUN.to_string(),
-                "chown".to_string(),
-            )])),
-            host_config: Some(HostConfig {
-                binds: Some(vec![format!("{home}:{home}")]),
-                network_mode: Some("none".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let opts = CreateContainerOptionsBuilder::default()
-            .name(&helper)
-            .build();
-        remember_container(&helper);
-        if self.docker.create_container(Some(opts), body).await.is_ok()
-            && self.docker.start_container(&helper, None).await.is_ok()
-        {
-            let mut wait = self.docker.wait_container(&helper, None);
-            let _ = tokio::time::timeout(Duration::from_secs(20), wait.next()).await;
-        }
-        self.remove_container(&helper).await;
-        forget_container(&helper);
+        let cmd = vec!["chown".into(), "-R".into(), owner, home.clone()];
+        let binds = vec![format!("{home}:{home}")];
+        self.run_helper(&format!("{}-chown", jc.name), &jc.layer, cmd, binds)
+            .await;
     }
 
     async fn finish(&self, jc: &JobContainer, end: Option<&JobEnd>) {
@@ -1021,6 +1223,10 @@ impl DockerExecutor {
         self.remove_container(&jc.name).await;
         forget_container(&jc.name);
         trace("remove", &mut t);
+        if jc.engine_host_tree {
+            self.remove_engine_host_tree(jc).await;
+            trace("remove the tree on the engine's host", &mut t);
+        }
     }
 
     async fn run_async(
@@ -1029,13 +1235,10 @@ impl DockerExecutor {
         sink: &dyn OutputSink,
         cancel: &CancelToken,
     ) -> Result<JobEnd, ExecError> {
-        let layer = {
-            let progress = Progress::new(&format!("job {}", job.number));
-            self.layer_for(job, &progress).await?
+        let layer = match self.job_layer(job, cancel).await? {
+            Ok(layer) => layer,
+            Err(reason) => return Ok(JobEnd::Cancelled(reason)),
         };
-        if let Some(reason) = cancel.reason() {
-            return Ok(JobEnd::Cancelled(reason));
-        }
         let jc = match self.start(job, &layer, sink).await {
             Ok(jc) => jc,
             Err(e) => {
@@ -1185,16 +1388,13 @@ impl Executor for DockerExecutor {
     }
 
     fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
-        self.rt.block_on(async {
-            let mut t = Instant::now();
-            let r = tokio::time::timeout(Duration::from_secs(10), self.cleanup_async(run_id)).await;
-            trace("cleanup", &mut t);
-            r.unwrap_or_else(|_| {
-                Err(env_err(
-                    "cleanup of Docker resources timed out after 10 s; run `travis-local clean`",
-                ))
-            })
-        })
+        let mut t = Instant::now();
+        let limit = Duration::from_secs(10);
+        let r = engine::bounded_cleanup(&self.rt, "Docker resources", limit, async {
+            self.cleanup_async(run_id).await
+        });
+        trace("cleanup", &mut t);
+        r
     }
 }
 

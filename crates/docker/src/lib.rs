@@ -16,10 +16,12 @@ pub mod engine;
 pub mod executor;
 pub mod images;
 pub mod layer;
+pub mod nodes;
 pub mod owned;
 pub mod progress;
 pub mod recipes;
 pub mod remote;
+pub mod ssh;
 pub mod swarm;
 
 pub use executor::{DockerExecutor, Settings};

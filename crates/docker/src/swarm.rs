@@ -238,7 +238,6 @@ impl SwarmExecutor {
     async fn create(&self, job: &JobRun, layer: &str) -> Result<Created, ExecError> {
         let name = job_name(&job.run_id, &job.number);
         let home = absolute(&job.home_dir);
-        let home_s = home.display().to_string();
         let mut archive = crate::remote::tree_archive(&home)
             .map_err(|e| op_err(format!("cannot pack the job's tree: {e}")))?;
         append_script(&mut archive, &home, &job.script)?;
@@ -251,7 +250,37 @@ impl SwarmExecutor {
         };
         // A leftover of a crashed run with the same id would block the names.
         let _ = remove_object(docker, &format!("service:{name}")).await;
+        let configs = self
+            .create_tree_configs(&name, &archive, &labels, &mut created)
+            .await?;
+        let secret = self.create_env_secret(job, &labels, &created).await?;
+        let spec = self.service_spec(
+            &name,
+            layer,
+            &home.display().to_string(),
+            labels,
+            configs,
+            secret,
+        );
+        remember("service", &name);
+        docker.create_service(spec, None).await.map_err(|e| {
+            env_err(format!(
+                "cannot create the swarm service {name} from {layer}: {}",
+                api_message(&e)
+            ))
+        })?;
+        Ok(created)
+    }
 
+    /// The home's archive as configs of at most [`CHUNK`] bytes, and their mounts.
+    async fn create_tree_configs(
+        &self,
+        name: &str,
+        archive: &[u8],
+        labels: &HashMap<String, String>,
+        created: &mut Created,
+    ) -> Result<Vec<TaskSpecContainerSpecConfigs>, ExecError> {
+        let docker = self.docker();
         let mut configs = Vec::new();
         for (i, chunk) in archive.chunks(CHUNK).enumerate() {
             let cname = format!("{name}-tree-{i:04}");
@@ -285,6 +314,17 @@ impl SwarmExecutor {
                 ..Default::default()
             });
         }
+        Ok(configs)
+    }
+
+    /// The job's environment as its secret; returns the secret's mount.
+    async fn create_env_secret(
+        &self,
+        job: &JobRun,
+        labels: &HashMap<String, String>,
+        created: &Created,
+    ) -> Result<TaskSpecContainerSpecSecrets, ExecError> {
+        let docker = self.docker();
         let _ = docker.delete_secret(&created.secret).await;
         remember("secret", &created.secret);
         let secret_id = docker
@@ -302,9 +342,22 @@ impl SwarmExecutor {
                 ))
             })?
             .id;
+        Ok(TaskSpecContainerSpecSecrets {
+            file: Some(TaskSpecContainerSpecFile {
+                name: Some(ENV_SECRET.into()),
+                uid: Some(TRAVIS_UID.to_string()),
+                gid: Some(TRAVIS_UID.to_string()),
+                mode: Some(0o400),
+            }),
+            secret_id: Some(secret_id),
+            secret_name: Some(created.secret.clone()),
+        })
+    }
 
+    /// `--cpus` / `--memory` as both reservations (placement) and limits.
+    fn resources(&self) -> Option<TaskSpecResources> {
         let s = self.settings();
-        let resources = (s.nano_cpus.is_some() || s.memory.is_some()).then(|| TaskSpecResources {
+        (s.nano_cpus.is_some() || s.memory.is_some()).then(|| TaskSpecResources {
             limits: Some(Limit {
                 nano_cpus: s.nano_cpus,
                 memory_bytes: s.memory,
@@ -316,7 +369,20 @@ impl SwarmExecutor {
                 ..Default::default()
             }),
             ..Default::default()
-        });
+        })
+    }
+
+    /// The job's service: one task, no restart, the boot command as root.
+    fn service_spec(
+        &self,
+        name: &str,
+        layer: &str,
+        home: &str,
+        labels: HashMap<String, String>,
+        configs: Vec<TaskSpecContainerSpecConfigs>,
+        secret: TaskSpecContainerSpecSecrets,
+    ) -> ServiceSpec {
+        let s = self.settings();
         // `bridge` (the Docker executor's default) is not a swarm network: tasks then
         // get the node's default; `host`, `none` or an overlay network are attached.
         let networks = (s.network != "bridge").then(|| {
@@ -325,17 +391,9 @@ impl SwarmExecutor {
                 ..Default::default()
             }]
         });
-        let env = vec![
-            "HOME=/home/travis".to_string(),
-            "USER=travis".into(),
-            "LOGNAME=travis".into(),
-            "SHELL=/bin/bash".into(),
-            "TERM=xterm".into(),
-            "DOCKER_BUILDKIT=0".into(),
-            format!("COMPOSE_PROJECT_NAME={name}"),
-        ];
-        let spec = ServiceSpec {
-            name: Some(name.clone()),
+        let env = crate::executor::base_env(name);
+        ServiceSpec {
+            name: Some(name.to_string()),
             labels: Some(labels.clone()),
             mode: Some(ServiceSpecMode {
                 replicated_job: Some(ServiceSpecModeReplicatedJob {
@@ -348,7 +406,7 @@ impl SwarmExecutor {
                 container_spec: Some(TaskSpecContainerSpec {
                     image: Some(layer.to_string()),
                     labels: Some(labels),
-                    command: Some(boot_command(&home_s)),
+                    command: Some(boot_command(home)),
                     hostname: Some("travis-job".into()),
                     env: Some(env),
                     dir: Some("/".into()),
@@ -356,19 +414,10 @@ impl SwarmExecutor {
                     init: Some(true),
                     stop_grace_period: Some(3_000_000_000),
                     configs: Some(configs),
-                    secrets: Some(vec![TaskSpecContainerSpecSecrets {
-                        file: Some(TaskSpecContainerSpecFile {
-                            name: Some(ENV_SECRET.into()),
-                            uid: Some(TRAVIS_UID.to_string()),
-                            gid: Some(TRAVIS_UID.to_string()),
-                            mode: Some(0o400),
-                        }),
-                        secret_id: Some(secret_id),
-                        secret_name: Some(created.secret.clone()),
-                    }]),
+                    secrets: Some(vec![secret]),
                     ..Default::default()
                 }),
-                resources,
+                resources: self.resources(),
                 restart_policy: Some(TaskSpecRestartPolicy {
                     condition: Some(TaskSpecRestartPolicyConditionEnum::NONE),
                     max_attempts: Some(0),
@@ -382,15 +431,7 @@ impl SwarmExecutor {
                 ..Default::default()
             }),
             ..Default::default()
-        };
-        remember("service", &name);
-        docker.create_service(spec, None).await.map_err(|e| {
-            env_err(format!(
-                "cannot create the swarm service {name} from {layer}: {}",
-                api_message(&e)
-            ))
-        })?;
-        Ok(created)
+        }
     }
 
     /// The service's task, if the orchestrator created it yet.
@@ -568,13 +609,10 @@ impl SwarmExecutor {
         sink: &dyn OutputSink,
         cancel: &CancelToken,
     ) -> Result<JobEnd, ExecError> {
-        let layer = {
-            let progress = Progress::new(&format!("job {}", job.number));
-            self.inner.layer_for(job, &progress).await?
+        let layer = match self.inner.job_layer(job, cancel).await? {
+            Ok(layer) => layer,
+            Err(reason) => return Ok(JobEnd::Cancelled(reason)),
         };
-        if let Some(reason) = cancel.reason() {
-            return Ok(JobEnd::Cancelled(reason));
-        }
         let created = match self.create(job, &layer).await {
             Ok(c) => c,
             Err(e) => {
@@ -586,6 +624,23 @@ impl SwarmExecutor {
         let result = self.follow(&created.service, sink, cancel).await;
         let _ = tokio::time::timeout(Duration::from_secs(20), self.finish(&created)).await;
         result
+    }
+
+    /// The engine is a manager; each job's base image is on it (loaded from this
+    /// machine's engine when it is not, see [`crate::nodes`]) and its layer built.
+    async fn prepare_async(&self, jobs: &[JobRun]) -> Result<(), ExecError> {
+        self.check_manager().await?;
+        let progress = Progress::new("swarm");
+        let mut bases = std::collections::HashSet::new();
+        for job in jobs {
+            let (base, _) = self.inner.image_for(job);
+            if bases.insert(base.clone()) {
+                let pull = self.settings().pull;
+                crate::nodes::ensure_on_manager(self.docker(), &base, pull, &progress).await?;
+            }
+            self.inner.layer_for(job, &progress).await?;
+        }
+        Ok(())
     }
 
     /// Removes every service, secret and config labelled with the run (and job).
@@ -690,14 +745,7 @@ impl Executor for SwarmExecutor {
     }
 
     fn prepare(&self, jobs: &[JobRun], _sink: &dyn OutputSink) -> Result<(), ExecError> {
-        self.inner.rt.block_on(async {
-            self.check_manager().await?;
-            let progress = Progress::new("swarm");
-            for job in jobs {
-                self.inner.layer_for(job, &progress).await?;
-            }
-            Ok(())
-        })
+        self.inner.rt.block_on(self.prepare_async(jobs))
     }
 
     fn run(
@@ -710,14 +758,9 @@ impl Executor for SwarmExecutor {
     }
 
     fn cleanup(&self, run_id: &str) -> Result<(), ExecError> {
-        self.inner.rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(30), self.cleanup_async(run_id, None))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(env_err(
-                        "cleanup of swarm services timed out after 30 s; run `travis-local clean`",
-                    ))
-                })
+        let limit = Duration::from_secs(30);
+        crate::engine::bounded_cleanup(&self.inner.rt, "swarm services", limit, async {
+            self.cleanup_async(run_id, None).await
         })
     }
 }
