@@ -210,3 +210,51 @@ fn completions_and_man_exit_codes() {
         .exit(2);
     Test::new().args(&["man"]).run().exit(0);
 }
+
+/// `cache`, `clean` and `ecr login` exit codes (README "Exit codes"), with the Docker
+/// engine unreachable on purpose so that nothing here touches a real engine, cache or
+/// AWS account.
+#[test]
+fn cache_clean_and_ecr_exit_codes() {
+    let state = tempfile::tempdir().unwrap();
+    let cache_home = state.path().join("cache");
+    let runtime = state.path().join("runtime");
+    let aws = state.path().join("no-aws-config");
+    let t = || {
+        Test::new()
+            .env("DOCKER_HOST", "unix:///nonexistent/travis-local-test.sock")
+            .env("DOCKER_CONTEXT", "")
+            .env("XDG_CACHE_HOME", cache_home.to_str().unwrap())
+            .env("XDG_RUNTIME_DIR", runtime.to_str().unwrap())
+            .env("AWS_CONFIG_FILE", aws.to_str().unwrap())
+            .env("AWS_SHARED_CREDENTIALS_FILE", aws.to_str().unwrap())
+            .env("AWS_PROFILE", "")
+            .env("AWS_DEFAULT_REGION", "")
+    };
+    // cache: 0 done (the unreachable engine is a notice), 1 nothing matched, 2 usage.
+    t().args(&["cache", "list"])
+        .run()
+        .exit(0)
+        .stderr("cannot reach the Docker engine")
+        .stdout("no caches for this repository");
+    t().args(&["cache", "clear", "--branch", "nosuch"])
+        .run()
+        .exit(1)
+        .stderr("no cache matches");
+    t().args(&["cache", "clear", "--bogus"]).run().exit(2);
+    // clean: 4 when the engine is needed and unreachable (host leftovers first).
+    t().args(&["clean"])
+        .run()
+        .exit(4)
+        .stderr("Docker leftovers were not checked");
+    // ecr login: 2 without a region, and with an empty one (`AWS_REGION=`).
+    t().env("AWS_REGION", "")
+        .args(&["ecr", "login"])
+        .run()
+        .exit(2)
+        .stderr("region");
+    t().args(&["ecr", "login", "--region", "not a region"])
+        .run()
+        .exit(2)
+        .stderr("is not a region name");
+}

@@ -131,7 +131,7 @@ impl JobHook for EcrHook {
     }
 }
 
-fn valid_region(region: &str) -> bool {
+pub(crate) fn valid_region(region: &str) -> bool {
     !region.is_empty()
         && region.len() <= 64
         && region

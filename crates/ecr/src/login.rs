@@ -106,6 +106,17 @@ pub fn get_token(args: &LoginOptions) -> Result<Token, LoginError> {
                 message: "no AWS region: pass --region or set AWS_REGION".to_string(),
             }));
         };
+        // An empty or odd region (`AWS_REGION=` in a CI file, a typo) would otherwise
+        // surface as an endpoint-construction error from the SDK.
+        if !crate::valid_region(&region) {
+            return Ok(Err(LoginError {
+                kind: LoginErrorKind::Usage,
+                message: format!(
+                    "AWS region {region:?} is not a region name (from --region, AWS_REGION, \
+                     AWS_DEFAULT_REGION or the profile); pass --region, e.g. us-east-1"
+                ),
+            }));
+        }
         let conf = aws_sdk_ecr::config::Builder::from(&sdk)
             .retry_config(RetryConfig::standard().with_max_attempts(2))
             .timeout_config(
