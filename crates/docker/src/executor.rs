@@ -736,30 +736,13 @@ impl DockerExecutor {
     /// The script as `/home/travis/build.sh`, owned by travis, through the archive API.
     async fn upload_script(&self, job: &JobRun, name: &str) -> Result<(), ExecError> {
         let mut tar = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_gnu();
-        header.set_size(job.script.len() as u64);
-        header.set_mode(0o755);
-        header.set_uid(TRAVIS_UID.into());
-        header.set_gid(TRAVIS_UID.into());
-        header.set_mtime(0);
-        header.set_cksum();
-        let archive = tar
-            .append_data(&mut header, "build.sh", job.script.as_bytes())
+        let archive = append_travis_file(&mut tar, "build.sh", job.script.as_bytes(), 0o755)
             .and_then(|_| tar.into_inner())
             .map_err(|e| op_err(format!("cannot pack the job script: {e}")))?;
-        let opts = UploadToContainerOptionsBuilder::default()
-            .path("/home/travis")
-            .build();
-        self.docker
-            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
-            .await
-            .map_err(|e| {
-                op_err(format!(
-                    "cannot upload the job script into {name}: {}",
-                    api_message(&e)
-                ))
-            })?;
-        Ok(())
+        self.upload(name, "/home/travis", archive, || {
+            format!("cannot upload the job script into {name}")
+        })
+        .await
     }
 
     /// Services other than docker are started by the compiled script (the script is
@@ -781,19 +764,33 @@ impl DockerExecutor {
         for dir in dirs {
             let archive = crate::remote::tree_archive(dir)
                 .map_err(|e| op_err(format!("cannot pack the job's tree: {e}")))?;
-            let opts = UploadToContainerOptionsBuilder::default().path("/").build();
-            self.docker
-                .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
-                .await
-                .map_err(|e| {
-                    op_err(format!(
-                        "cannot ship the job's tree into {name} on {}: {}",
-                        engine::docker_host(),
-                        api_message(&e)
-                    ))
-                })?;
+            self.upload(name, "/", archive, || {
+                format!(
+                    "cannot ship the job's tree into {name} on {}",
+                    engine::docker_host()
+                )
+            })
+            .await?;
         }
         Ok(())
+    }
+
+    /// Extracts a tar archive at `dest` in the container `name`; `what` says what
+    /// failed.
+    async fn upload(
+        &self,
+        name: &str,
+        dest: &str,
+        archive: Vec<u8>,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), ExecError> {
+        let opts = UploadToContainerOptionsBuilder::default()
+            .path(dest)
+            .build();
+        self.docker
+            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
+            .await
+            .map_err(|e| op_err(format!("{}: {}", what(), api_message(&e))))
     }
 
     fn exec_env(&self, job: &JobRun, jc: &JobContainer) -> Vec<String> {
@@ -826,30 +823,17 @@ impl DockerExecutor {
             let Ok(data) = std::fs::read(dir.join(file)) else {
                 continue;
             };
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o400);
-            h.set_uid(TRAVIS_UID.into());
-            h.set_gid(TRAVIS_UID.into());
-            h.set_mtime(0);
-            h.set_cksum();
             let path = format!("{}/{file}", JOB_CERT_DIR.trim_start_matches('/'));
-            tar.append_data(&mut h, path, &data[..])
+            append_travis_file(&mut tar, &path, &data, 0o400)
                 .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
         }
         let archive = tar
             .into_inner()
             .map_err(|e| op_err(format!("cannot pack the TLS material: {e}")))?;
-        let opts = UploadToContainerOptionsBuilder::default().path("/").build();
-        self.docker
-            .upload_to_container(name, Some(opts), bollard::body_full(archive.into()))
-            .await
-            .map_err(|e| {
-                op_err(format!(
-                    "cannot give {name} the engine's TLS material: {}",
-                    api_message(&e)
-                ))
-            })
+        self.upload(name, "/", archive, || {
+            format!("cannot give {name} the engine's TLS material")
+        })
+        .await
     }
 
     /// Runs the script; returns how it ended.
@@ -1398,6 +1382,23 @@ impl Executor for DockerExecutor {
     }
 }
 
+/// Appends a regular file owned by travis (uid and gid [`TRAVIS_UID`]) with `mode` and
+/// a fixed mtime, as the job's files are uploaded through the archive API.
+fn append_travis_file(
+    tar: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(data.len() as u64);
+    header.set_mode(mode);
+    header.set_uid(TRAVIS_UID.into());
+    header.set_gid(TRAVIS_UID.into());
+    header.set_mtime(0);
+    header.set_cksum();
+    tar.append_data(&mut header, path, data)
+}
 #[cfg(test)]
 mod tests {
     use super::*;
